@@ -1,0 +1,89 @@
+//! Account server functions. Each is a thin adapter: state and session in,
+//! one call into `auth::server`, status-coded error out.
+
+use leptos::prelude::*;
+
+use super::CurrentUser;
+use crate::error::AppError;
+
+/// Who is logged in on this session (`null` when nobody).
+#[server(name = GetCurrentUser, endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    use crate::{auth::server, error::reply, state::*};
+    reply(
+        async {
+            let state = app_state()?;
+            let session = request_session().await?;
+            server::current_user(&state.db, &session).await
+        }
+        .await,
+    )
+}
+
+/// Creates an account and logs it in. Field errors come back together, by field.
+#[server(endpoint = "signup")]
+pub async fn signup(
+    username: String,
+    email: String,
+    password: String,
+    password_again: String,
+) -> Result<CurrentUser, AppError> {
+    use crate::{auth::server, error::reply, state::*};
+    reply(
+        async {
+            let state = app_state()?;
+            let session = request_session().await?;
+            let user =
+                server::create_account(&state.db, &username, &email, &password, &password_again)
+                    .await?;
+            let me = server::start_session(&session, &user).await?;
+            redirect_form_post("/");
+            Ok(me)
+        }
+        .await,
+    )
+}
+
+/// Logs in with a username or email and a password.
+#[server(endpoint = "login")]
+pub async fn login(login: String, password: String) -> Result<CurrentUser, AppError> {
+    use crate::{auth::server, error::reply, state::*};
+    reply(
+        async {
+            let state = app_state()?;
+            let session = request_session().await?;
+            let ip = client_ip().await;
+            let user =
+                server::authenticate(&state.db, &state.login_throttle, &ip, &login, &password)
+                    .await?;
+            let me = server::start_session(&session, &user).await?;
+            redirect_form_post("/");
+            Ok(me)
+        }
+        .await,
+    )
+}
+
+/// A JavaScript-less form post gets a real redirect; the hydrated app
+/// navigates by itself once it has refreshed the current user.
+#[cfg(feature = "ssr")]
+fn redirect_form_post(path: &str) {
+    if crate::error::is_form_post() {
+        leptos_axum::redirect(path);
+    }
+}
+
+/// Ends the session on the server and clears its cookie.
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::{auth::server, error::reply, state::*};
+    reply(
+        async {
+            let session = request_session().await?;
+            server::end_session(&session).await?;
+            redirect_form_post("/login");
+            Ok(())
+        }
+        .await,
+    )
+}

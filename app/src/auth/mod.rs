@@ -1,0 +1,30 @@
+//! Accounts: sign up, log in, log out, and who the current user is.
+//!
+//! - `rules`: input rules shared by browser and server.
+//! - `api`: the server functions (`/api/signup`, `/api/login`, `/api/logout`,
+//!   `/api/current_user`), thin adapters over `server`.
+//! - `server` (ssr): account creation, authentication, session handling.
+//! - `pages`: the sign-up and log-in pages.
+
+pub mod api;
+pub mod pages;
+pub mod rules;
+
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod session_store;
+#[cfg(feature = "ssr")]
+pub mod throttle;
+
+use serde::{Deserialize, Serialize};
+
+/// The logged-in person, as every page and server function sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i32,
+    pub username: String,
+    pub is_admin: bool,
+}

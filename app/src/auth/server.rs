@@ -1,0 +1,217 @@
+//! Account operations behind the auth server functions.
+//!
+//! Each takes its dependencies explicitly (`&DatabaseConnection`, the session,
+//! the throttle) so tests can call them directly. Order inside each follows
+//! check (validate, authorise) -> do (write) -> notify.
+
+use std::time::Instant;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    SqlErr,
+};
+use tower_sessions::Session;
+
+use super::{
+    CurrentUser, password,
+    rules::{NewAccount, PASSWORD_MAX},
+    session_store::USER_ID_KEY,
+    throttle::LoginThrottle,
+};
+use crate::{
+    db::{entities::user, now_millis},
+    error::{AppError, FieldError},
+};
+
+/// Session key: when the session's expiry was last pushed forward (ms).
+const RENEWED_AT_KEY: &str = "renewed_at";
+/// Sliding renewal happens at most this often, so reads stay reads.
+const RENEW_EVERY_MS: i64 = 60 * 60 * 1000;
+
+pub const ROLE_ADMIN: &str = "admin";
+pub const ROLE_USER: &str = "user";
+
+fn to_current(u: &user::Model) -> CurrentUser {
+    CurrentUser {
+        id: u.id,
+        username: u.username.clone(),
+        is_admin: u.role == ROLE_ADMIN,
+    }
+}
+
+/// Creates an account from raw form input, reporting every invalid field.
+pub async fn create_account(
+    db: &DatabaseConnection,
+    username: &str,
+    email: &str,
+    password: &str,
+    password_again: &str,
+) -> Result<user::Model, AppError> {
+    let account = NewAccount::parse(username, email, password, password_again)
+        .map_err(|fields| AppError::Validation { fields })?;
+    let local_part = account.email.as_str().split('@').next().unwrap_or_default();
+    if password::is_common(
+        account.password.expose(),
+        &[account.username.as_str(), local_part],
+    ) {
+        return Err(AppError::field(
+            "password",
+            "This password is too common; pick one that is harder to guess.",
+        ));
+    }
+    let taken = taken_fields(db, &account.username.key(), account.email.as_str()).await?;
+    if !taken.is_empty() {
+        return Err(AppError::Validation { fields: taken });
+    }
+    let hash = password::hash(account.password.expose().to_owned()).await?;
+    let row = user::ActiveModel {
+        username: Set(account.username.as_str().to_owned()),
+        username_key: Set(account.username.key()),
+        email: Set(account.email.as_str().to_owned()),
+        password_hash: Set(hash),
+        role: Set(ROLE_USER.to_owned()),
+        is_active: Set(true),
+        created_at: Set(now_millis()),
+        last_seen_at: Set(None),
+        ..Default::default()
+    };
+    match row.insert(db).await {
+        Ok(model) => Ok(model),
+        // Someone took the name between our check and the insert: say which.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            let fields = taken_fields(db, &account.username.key(), account.email.as_str()).await?;
+            Err(AppError::Validation { fields })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn taken_fields(
+    db: &DatabaseConnection,
+    username_key: &str,
+    email: &str,
+) -> Result<Vec<FieldError>, AppError> {
+    let existing = user::Entity::find()
+        .filter(
+            Condition::any()
+                .add(user::Column::UsernameKey.eq(username_key))
+                .add(user::Column::Email.eq(email)),
+        )
+        .all(db)
+        .await?;
+    let mut fields = Vec::new();
+    if existing.iter().any(|u| u.username_key == username_key) {
+        fields.push(FieldError::new("username", "That username is taken."));
+    }
+    if existing.iter().any(|u| u.email == email) {
+        fields.push(FieldError::new(
+            "email",
+            "That email is already registered.",
+        ));
+    }
+    Ok(fields)
+}
+
+/// Checks a username-or-email and password, throttling failures per IP and
+/// per account. Wrong user and wrong password give the same error after the
+/// same amount of work.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    throttle: &LoginThrottle,
+    client_ip: &str,
+    login: &str,
+    password: &str,
+) -> Result<user::Model, AppError> {
+    let login_key = login.trim().to_lowercase();
+    if login_key.is_empty() {
+        return Err(AppError::field("login", "Enter your username or email."));
+    }
+    if password.is_empty() {
+        return Err(AppError::field("password", "Enter your password."));
+    }
+    let account_key = format!("acct:{login_key}");
+    let keys = [format!("ip:{client_ip}"), account_key.clone()];
+    throttle
+        .check(&keys, Instant::now())
+        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+
+    let found = user::Entity::find()
+        .filter(
+            Condition::any()
+                .add(user::Column::UsernameKey.eq(&login_key))
+                .add(user::Column::Email.eq(&login_key)),
+        )
+        .one(db)
+        .await?;
+    // Over-long input cannot match a stored password; still pay for a hash.
+    let candidate: String = password.chars().take(PASSWORD_MAX + 1).collect();
+    let ok = password::verify(candidate, found.as_ref().map(|u| u.password_hash.clone())).await?;
+    match found {
+        Some(user) if ok => {
+            throttle.clear(&account_key);
+            if !user.is_active {
+                return Err(AppError::Unauthorized {
+                    message: "This account has been deactivated.".into(),
+                });
+            }
+            Ok(user)
+        }
+        _ => {
+            throttle.record_failure(&keys, Instant::now());
+            Err(AppError::Unauthorized {
+                message: "Wrong username/email or password.".into(),
+            })
+        }
+    }
+}
+
+/// Makes `user` the session's owner under a fresh session id (so an id planted
+/// before login is worthless afterwards).
+pub async fn start_session(session: &Session, user: &user::Model) -> Result<CurrentUser, AppError> {
+    session.cycle_id().await?;
+    session.insert(USER_ID_KEY, user.id).await?;
+    session.insert(RENEWED_AT_KEY, now_millis()).await?;
+    Ok(to_current(user))
+}
+
+/// Ends the session on the server and clears the cookie.
+pub async fn end_session(session: &Session) -> Result<(), AppError> {
+    session.flush().await?;
+    Ok(())
+}
+
+/// The logged-in user, or `None`. A session whose user was deactivated or
+/// deleted is ended on the spot. Pushes the expiry forward at most hourly.
+pub async fn current_user(
+    db: &DatabaseConnection,
+    session: &Session,
+) -> Result<Option<CurrentUser>, AppError> {
+    let Some(user_id) = session.get::<i32>(USER_ID_KEY).await? else {
+        return Ok(None);
+    };
+    let user = user::Entity::find_by_id(user_id).one(db).await?;
+    match user {
+        Some(u) if u.is_active => {
+            let renewed = session.get::<i64>(RENEWED_AT_KEY).await?.unwrap_or(0);
+            let now = now_millis();
+            if now - renewed > RENEW_EVERY_MS {
+                session.insert(RENEWED_AT_KEY, now).await?;
+            }
+            Ok(Some(to_current(&u)))
+        }
+        _ => {
+            session.flush().await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Like `current_user`, but an anonymous caller is an error.
+pub async fn require_user(
+    db: &DatabaseConnection,
+    session: &Session,
+) -> Result<CurrentUser, AppError> {
+    current_user(db, session)
+        .await?
+        .ok_or_else(AppError::unauthorized)
+}

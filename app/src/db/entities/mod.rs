@@ -1,0 +1,4 @@
+//! SeaORM entities, one file per table.
+
+pub mod session;
+pub mod user;

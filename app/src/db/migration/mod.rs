@@ -1,0 +1,18 @@
+//! Schema migrations, applied in order at start; each has `up` and `down`.
+
+mod m20261125_000001_create_users;
+mod m20261125_000002_create_sessions;
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_users::Migration),
+            Box::new(m20261125_000002_create_sessions::Migration),
+        ]
+    }
+}

@@ -1,0 +1,47 @@
+//! The database: connecting (SQLite by default), entities and migrations.
+//!
+//! Server-only. Every query elsewhere takes `&DatabaseConnection` explicitly;
+//! there is no global pool.
+
+pub mod entities;
+pub mod migration;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+/// Opens the database at `url` and brings its schema up to date.
+///
+/// For SQLite the file is created when missing, with WAL journaling (readers
+/// never wait for the writer), `synchronous = NORMAL` (durable at each WAL
+/// checkpoint, safe against application crashes) and foreign keys enforced.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(8)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        opts.map_sqlx_sqlite_opts(|o| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    }
+    let db = Database::connect(opts).await?;
+    migration::Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// Milliseconds since the Unix epoch: the one timestamp format in the schema and
+/// on the wire (portable across SQLite and PostgreSQL, trivial in JavaScript).
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,89 @@
+//! Kanect's application: components and server functions shared by the server
+//! (feature `ssr`) and the browser (feature `hydrate`).
+//!
+//! One module per feature: `auth` (accounts and sessions), `chat` (people and
+//! conversations). `error` holds the one error type; `state`, `settings` and
+//! `db` exist only on the server.
+
+pub mod auth;
+pub mod chat;
+pub mod error;
+pub mod layout;
+
+pub mod session;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
+pub mod settings;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    auth::pages::{LoginPage, SignupPage},
+    chat::ChatPage,
+    layout::{NotFound, TopBar},
+};
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/kanect.css" />
+        <Title text="Kanect" />
+        <Router>
+            <Frame />
+        </Router>
+    }
+}
+
+/// Everything inside the router. The auth actions are created here, not in
+/// `App`, because a JavaScript-less form's error comes back in the URL and only
+/// the router can hand it to the action.
+#[component]
+fn Frame() -> impl IntoView {
+    session::provide_auth();
+    view! {
+            <TopBar />
+            <main>
+                <Routes fallback=|| view! { <NotFound /> }>
+                    // Async: rendered whole before the response starts, so a
+                    // redirect (anonymous visitor, logged-in visitor) is a real 302.
+                    <Route path=path!("/") view=ChatPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+    }
+}

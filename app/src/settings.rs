@@ -1,0 +1,148 @@
+//! Kanect's runtime settings: the `[kanect]` table of `Leptos.toml`, overridden
+//! by `KANECT_*` environment variables. Read once at start (by the server's
+//! config loader) and shared read-only through `AppState`.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address and port to listen on. Port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Directory for Kanect's files (the SQLite database). Created if missing.
+    pub data_dir: PathBuf,
+    /// Database URL. Empty means `sqlite://<data_dir>/kanect.db`.
+    pub database_url: String,
+    /// Log filter, in `tracing_subscriber::EnvFilter` syntax (`info`, `kanect=debug,info`).
+    pub log: String,
+    /// Mark the session cookie `Secure` (only sent over HTTPS). Turn on behind TLS.
+    pub secure_cookies: bool,
+    /// The public origin people use, e.g. `https://chat.example.com`. When set,
+    /// state-changing requests and WebSockets must come from exactly this origin;
+    /// when empty, their `Origin` must match the `Host` they were sent to.
+    pub public_origin: String,
+    /// Days a session lives without use before it expires (sliding).
+    pub session_days: u32,
+    /// Failed logins allowed per account and per client IP within the window.
+    pub login_max_failures: u32,
+    /// The failed-login window, in minutes.
+    pub login_window_minutes: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            log: "info".into(),
+            secure_cookies: false,
+            public_origin: String::new(),
+            session_days: 14,
+            login_max_failures: 10,
+            login_window_minutes: 15,
+        }
+    }
+}
+
+impl Settings {
+    /// Checks values that parse but make no sense; the message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=365).contains(&self.session_days) {
+            return Err(format!(
+                "session_days = {}: use 1 to 365",
+                self.session_days
+            ));
+        }
+        if self.login_max_failures == 0 {
+            return Err("login_max_failures = 0: use at least 1".into());
+        }
+        if !(1..=24 * 60).contains(&self.login_window_minutes) {
+            return Err(format!(
+                "login_window_minutes = {}: use 1 to 1440",
+                self.login_window_minutes
+            ));
+        }
+        if !self.public_origin.is_empty() {
+            let o = &self.public_origin;
+            let ok = (o.starts_with("http://") || o.starts_with("https://"))
+                && !o
+                    .trim_end_matches('/')
+                    .splitn(4, '/')
+                    .nth(3)
+                    .is_some_and(|p| !p.is_empty());
+            if !ok {
+                return Err(format!(
+                    "public_origin = {o:?}: use scheme://host[:port], like https://chat.example.com"
+                ));
+            }
+        }
+        if !self.database_url.is_empty() && !self.database_url.starts_with("sqlite:") {
+            return Err(format!(
+                "database_url = {:?}: only sqlite: URLs are supported by this build",
+                self.database_url
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database URL to connect to, defaulting to a file in `data_dir`.
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("kanect.db").display()
+            )
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// `public_origin` without a trailing slash, if set.
+    pub fn origin(&self) -> Option<&str> {
+        let o = self.public_origin.trim_end_matches('/');
+        (!o.is_empty()).then_some(o)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_use_a_sqlite_file_in_the_data_dir() {
+        let s = Settings::default();
+        assert_eq!(s.validate(), Ok(()));
+        assert_eq!(
+            s.effective_database_url(),
+            "sqlite://data/kanect.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let s = Settings {
+            session_days: 0,
+            ..Default::default()
+        };
+        assert!(s.validate().unwrap_err().starts_with("session_days"));
+        let s = Settings {
+            public_origin: "chat.example.com".into(),
+            ..Default::default()
+        };
+        assert!(s.validate().unwrap_err().starts_with("public_origin"));
+        let s = Settings {
+            public_origin: "https://chat.example.com/app".into(),
+            ..Default::default()
+        };
+        assert!(s.validate().is_err());
+        let s = Settings {
+            public_origin: "https://chat.example.com/".into(),
+            ..Default::default()
+        };
+        assert_eq!(s.validate(), Ok(()));
+        assert_eq!(s.origin(), Some("https://chat.example.com"));
+    }
+}

@@ -1,0 +1,46 @@
+//! Loading configuration once at start: Kanect's `[kanect]` table and Leptos'
+//! `[package.metadata.leptos]` table from `Leptos.toml` (or the file named by
+//! `KANECT_CONFIG`), then `KANECT_*` / `LEPTOS_*` environment overrides.
+//! Any unknown key or bad value stops the server with a message naming it.
+
+use std::path::{Path, PathBuf};
+
+use app::settings::Settings;
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use leptos::config::LeptosOptions;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    pub leptos: LeptosOptions,
+}
+
+/// The configuration file: `$KANECT_CONFIG`, else `Leptos.toml` in the working directory.
+pub fn default_path() -> PathBuf {
+    std::env::var_os("KANECT_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("Leptos.toml"))
+}
+
+pub fn load(path: &Path) -> Result<Config, String> {
+    if !path.exists() {
+        return Err(format!("configuration file {} not found", path.display()));
+    }
+    let settings: Settings = Figment::from(Toml::file(path))
+        .focus("kanect")
+        .merge(Env::prefixed("KANECT_").ignore(&["config"]))
+        .extract()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    settings
+        .validate()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    tracing_subscriber::EnvFilter::try_new(&settings.log)
+        .map_err(|e| format!("{}: log = {:?}: {e}", path.display(), settings.log))?;
+    let leptos = leptos::config::get_configuration(Some(&path.to_string_lossy()))
+        .map_err(|e| format!("{}: [package.metadata.leptos]: {e}", path.display()))?
+        .leptos_options;
+    Ok(Config { settings, leptos })
+}

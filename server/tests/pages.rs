@@ -1,0 +1,102 @@
+//! Server-rendered pages and the forms as a browser without JavaScript uses them.
+
+mod common;
+
+use common::{GOOD_PASSWORD, spawn_app};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_the_login_page() {
+    let app = spawn_app().await;
+    let r = app.client().get("/").await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
+    assert_eq!(r.headers["location"], "/login");
+}
+
+#[tokio::test]
+async fn the_login_and_signup_pages_render_labelled_forms() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let login = c.get("/login").await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(
+        login.body.contains(r#"action="/api/login""#),
+        "{}",
+        login.body
+    );
+    assert!(login.body.contains(r#"<label for="f-login">"#));
+    let signup = c.get("/signup").await;
+    assert!(signup.body.contains(r#"action="/api/signup""#));
+    assert!(signup.body.contains(r#"<label for="f-password_again">"#));
+}
+
+#[tokio::test]
+async fn unknown_pages_get_a_404_page() {
+    let app = spawn_app().await;
+    let r = app.client().get("/no/such/page").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn a_logged_in_user_sees_the_chat_view() {
+    let app = spawn_app().await;
+    let c = app.client();
+    c.signup("dora", GOOD_PASSWORD).await;
+    let r = c.get("/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("People"), "{}", r.body);
+    assert!(r.body.contains("Log out"));
+}
+
+#[tokio::test]
+async fn a_form_posted_without_javascript_redirects_to_the_chat_view() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let form = [
+        ("username", "dora"),
+        ("email", "dora@example.org"),
+        ("password", GOOD_PASSWORD),
+        ("password_again", GOOD_PASSWORD),
+    ];
+    let r = c.submit_form("signup", &form, "/signup").await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert_eq!(r.headers["location"], "/");
+    assert_eq!(c.get("/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_failed_form_post_without_javascript_shows_its_errors_on_the_page() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let r = c
+        .submit_form(
+            "login",
+            &[("login", "nobody"), ("password", "wrong-password")],
+            "/login",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    let location = r.headers["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.contains("/login?") && location.contains("__err="),
+        "{location}"
+    );
+    let page = c.get(location.trim_start_matches(&app.base)).await;
+    assert!(
+        page.body.contains("Wrong username/email or password."),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn logging_out_without_javascript_lands_on_the_login_page() {
+    let app = spawn_app().await;
+    let c = app.client();
+    c.signup("dora", GOOD_PASSWORD).await;
+    let r = c.submit_form("logout", &[], "/").await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.headers["location"], "/login");
+    assert!(c.get("/").await.status.is_redirection());
+}
