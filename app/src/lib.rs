@@ -9,6 +9,7 @@ pub mod auth;
 pub mod chat;
 pub mod error;
 pub mod layout;
+pub mod live;
 
 pub mod session;
 
@@ -81,6 +82,7 @@ fn Frame() -> impl IntoView {
                     // Async: rendered whole before the response starts, so a
                     // redirect (anonymous visitor, logged-in visitor) is a real 302.
                     <Route path=path!("/") view=ChatPage ssr=SsrMode::Async />
+                    <Route path=path!("/chats/:username") view=ChatPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                 </Routes>

@@ -29,6 +29,8 @@ pub struct Settings {
     pub login_max_failures: u32,
     /// The failed-login window, in minutes.
     pub login_window_minutes: u32,
+    /// Messages one user may send in any 10 seconds.
+    pub send_limit_per_10s: u32,
 }
 
 impl Default for Settings {
@@ -43,6 +45,7 @@ impl Default for Settings {
             session_days: 14,
             login_max_failures: 10,
             login_window_minutes: 15,
+            send_limit_per_10s: 20,
         }
     }
 }
@@ -58,6 +61,9 @@ impl Settings {
         }
         if self.login_max_failures == 0 {
             return Err("login_max_failures = 0: use at least 1".into());
+        }
+        if self.send_limit_per_10s == 0 {
+            return Err("send_limit_per_10s = 0: use at least 1".into());
         }
         if !(1..=24 * 60).contains(&self.login_window_minutes) {
             return Err(format!(

@@ -8,7 +8,13 @@ use leptos::prelude::{LeptosOptions, use_context};
 use sea_orm::DatabaseConnection;
 use tower_sessions::Session;
 
-use crate::{auth::throttle::LoginThrottle, error::AppError, settings::Settings};
+use crate::{
+    auth::throttle::LoginThrottle,
+    chat::{server::SendLimiter, writer::Writer},
+    error::AppError,
+    live::hub::Hub,
+    settings::Settings,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,6 +22,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub login_throttle: Arc<LoginThrottle>,
+    pub hub: Arc<Hub>,
+    pub writer: Writer,
+    pub send_limiter: Arc<SendLimiter>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

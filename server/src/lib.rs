@@ -13,7 +13,10 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use app::{
     App,
     auth::{session_store::DbSessionStore, throttle::LoginThrottle},
-    db, shell,
+    chat::{server::SendLimiter, writer::Writer},
+    db,
+    live::{hub::Hub, ws},
+    shell,
     state::AppState,
 };
 use axum::{Router, http::HeaderValue, middleware};
@@ -97,7 +100,12 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
         })?;
 
     let settings = Arc::new(settings);
+    let hub = Hub::new();
+    tokio::spawn(app::live::hub::announce_presence(Arc::downgrade(&hub)));
     let state = AppState {
+        writer: Writer::start(db.clone(), hub.clone()),
+        send_limiter: Arc::new(SendLimiter::new(settings.send_limit_per_10s)),
+        hub,
         leptos_options: leptos,
         db: db.clone(),
         login_throttle: Arc::new(LoginThrottle::new(
@@ -127,6 +135,7 @@ fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
+        .route("/ws", axum::routing::get(ws::connect))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)

@@ -1,10 +1,12 @@
-//! The chat view at `/`: People on the left, the chosen conversation on the
-//! right. Anonymous visitors are sent to `/login` (on the server, before any
-//! HTML is streamed, because the user resource is blocking).
+//! The chat view at `/` and `/chats/:username`: People on the left, the chosen
+//! conversation (or a welcome) on the right; one column on a phone. Anonymous
+//! visitors are sent to `/login` (on the server, before any HTML is streamed,
+//! because the user resource is blocking).
 
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
+use leptos_router::{components::Redirect, hooks::use_params_map};
 
+use super::{conversation::Conversation, people::PeoplePanel, state::Chat};
 use crate::{auth::CurrentUser, session::use_auth};
 
 #[component]
@@ -25,16 +27,25 @@ pub fn ChatPage() -> impl IntoView {
 
 #[component]
 fn ChatLayout(me: CurrentUser) -> impl IntoView {
+    let chat = Chat::new(me);
+    provide_context(chat);
+    Effect::new(move |_| chat.connect());
+    let params = use_params_map();
+    let current = Signal::derive(move || params.with(|p| p.get("username")));
     view! {
-        <div class="chat" data-user=me.username>
-            <aside class="people" aria-label="People">
-                <h2>"People"</h2>
-                <p class="people-empty">"No one else is here yet."</p>
-            </aside>
-            <section class="conversation welcome">
-                <h2>"Kanect"</h2>
-                <p>"Be in touch with your favourite people."</p>
-            </section>
+        <div class="chat" class:has-peer=move || current.get().is_some()>
+            <PeoplePanel current=current />
+            {move || match current.get() {
+                Some(_) => view! {
+                    <Conversation peer=Signal::derive(move || current.get().unwrap_or_default()) />
+                }.into_any(),
+                None => view! {
+                    <section class="conversation welcome">
+                        <h2>"Kanect"</h2>
+                        <p>"Be in touch with your favourite people."</p>
+                    </section>
+                }.into_any(),
+            }}
         </div>
     }
 }

@@ -46,6 +46,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::settings::Settings)) ->
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 pub struct Reply {
@@ -62,13 +63,15 @@ impl Reply {
 
 impl TestApp {
     pub fn client(&self) -> Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Client {
             http: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
             base: self.base.clone(),
+            jar,
         }
     }
 }
@@ -152,6 +155,102 @@ impl Client {
         let r = self.call("current_user", &[]).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.json()
+    }
+}
+
+impl Client {
+    /// The Cookie header this client would send.
+    pub fn cookie_header(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().unwrap();
+        self.jar
+            .cookies(&url)
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+
+    /// Opens the live event socket, optionally resuming after a message id.
+    pub async fn socket(&self, after: Option<i64>) -> Socket {
+        self.try_socket(after, Some(&self.base.clone()))
+            .await
+            .expect("socket opens")
+    }
+
+    pub async fn try_socket(
+        &self,
+        after: Option<i64>,
+        origin: Option<&str>,
+    ) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
+        let url = format!("{}/ws{query}", self.base.replace("http://", "ws://"));
+        let mut req = url.into_client_request().unwrap();
+        if let Some(cookie) = self.cookie_header() {
+            req.headers_mut().insert("cookie", cookie.parse().unwrap());
+        }
+        if let Some(origin) = origin {
+            req.headers_mut().insert("origin", origin.parse().unwrap());
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+        let mut socket = Socket { ws };
+        let hello = socket.next_event().await;
+        assert_eq!(hello["type"], "hello", "{hello}");
+        Ok(socket)
+    }
+
+    pub async fn send(&self, to: &str, body: &str, client_id: &str) -> Reply {
+        self.call(
+            "send",
+            &[("to", to), ("body", body), ("client_id", client_id)],
+        )
+        .await
+    }
+}
+
+/// A live event socket as a test sees it.
+pub struct Socket {
+    pub ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl Socket {
+    /// The next event other than heartbeats and presence, within 5 s.
+    pub async fn next_event(&mut self) -> Value {
+        self.next_matching(|e| e["type"] != "heartbeat" && e["type"] != "presence")
+            .await
+    }
+
+    pub async fn next_matching(&mut self, want: impl Fn(&Value) -> bool) -> Value {
+        use futures::StreamExt;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .expect("an event within 5 s")
+                .expect("socket open")
+                .expect("valid frame");
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+                let event: Value = serde_json::from_str(&text).unwrap();
+                if want(&event) {
+                    return event;
+                }
+            }
+        }
+    }
+
+    /// Asserts nothing but heartbeats/presence arrives within `ms`.
+    pub async fn expect_silence(&mut self, ms: u64) {
+        use futures::StreamExt;
+        let until = tokio::time::Instant::now() + std::time::Duration::from_millis(ms);
+        while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(until, self.ws.next()).await {
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+                let event: Value = serde_json::from_str(&text).unwrap();
+                assert!(
+                    event["type"] == "heartbeat" || event["type"] == "presence",
+                    "unexpected event {event}"
+                );
+            }
+        }
     }
 }
 

@@ -1,4 +1,6 @@
 //! SeaORM entities, one file per table.
 
+pub mod conversation;
+pub mod message;
 pub mod session;
 pub mod user;

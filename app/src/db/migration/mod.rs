@@ -2,6 +2,7 @@
 
 mod m20261125_000001_create_users;
 mod m20261125_000002_create_sessions;
+mod m20261125_000003_create_messages;
 
 use sea_orm_migration::prelude::*;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_users::Migration),
             Box::new(m20261125_000002_create_sessions::Migration),
+            Box::new(m20261125_000003_create_messages::Migration),
         ]
     }
 }

@@ -1,0 +1,98 @@
+//! Chat server functions: thin adapters from HTTP to `chat::server`. Each
+//! authorises at its top (a logged-in, active user) before anything else.
+
+use leptos::prelude::*;
+
+use super::model::{Message, Page, Person};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+async fn caller() -> Result<(crate::state::AppState, crate::auth::CurrentUser), AppError> {
+    let state = crate::state::app_state()?;
+    let session = crate::state::request_session().await?;
+    let me = crate::auth::server::require_user(&state.db, &session).await?;
+    Ok((state, me))
+}
+
+/// Everyone else, with presence and unread counts, in People-panel order.
+#[server(endpoint = "people")]
+pub async fn list_people() -> Result<Vec<Person>, AppError> {
+    use crate::{chat::server, error::reply};
+    reply(
+        async {
+            let (state, me) = caller().await?;
+            server::list_people(&state.db, &state.hub, &me).await
+        }
+        .await,
+    )
+}
+
+/// A page of the conversation with `peer` (a username): the newest 50, or the
+/// 50 before message id `before`.
+#[server(endpoint = "messages")]
+pub async fn fetch_messages(peer: String, before: Option<i64>) -> Result<Page, AppError> {
+    use crate::{chat::server, error::reply};
+    reply(
+        async {
+            let (state, me) = caller().await?;
+            let peer = server::find_peer_any(&state.db, &me, &peer).await?;
+            server::fetch_page(&state.db, &me, &peer, before).await
+        }
+        .await,
+    )
+}
+
+/// Every message to or from the caller after id `after` (at most 500), for
+/// clients catching up without a socket.
+#[server(endpoint = "messages_since")]
+pub async fn messages_since(after: i64) -> Result<Vec<Message>, AppError> {
+    use crate::{chat::server, error::reply};
+    reply(
+        async {
+            let (state, me) = caller().await?;
+            server::messages_after(&state.db, me.id, after, 500).await
+        }
+        .await,
+    )
+}
+
+/// Sends `body` to `to` (a username). `client_id` is the sender's own id for
+/// this message: sending again with the same one returns the first copy.
+#[server(endpoint = "send")]
+pub async fn send_message(
+    to: String,
+    body: String,
+    client_id: String,
+) -> Result<Message, AppError> {
+    use crate::{chat::server, error::reply};
+    reply(
+        async {
+            let (state, me) = caller().await?;
+            server::send(
+                &state.db,
+                &state.writer,
+                &state.send_limiter,
+                &me,
+                &to,
+                &body,
+                &client_id,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Marks the conversation with `peer` read up to message id `up_to`.
+#[server(endpoint = "mark_read")]
+pub async fn mark_read(peer: String, up_to: i64) -> Result<(), AppError> {
+    use crate::{chat::server, error::reply};
+    reply(
+        async {
+            let (state, me) = caller().await?;
+            let peer = server::find_peer_any(&state.db, &me, &peer).await?;
+            server::mark_read(&state.db, &state.hub, &me, &peer, up_to).await
+        }
+        .await,
+    )
+}

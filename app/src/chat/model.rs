@@ -1,0 +1,170 @@
+//! The chat types shared by server and browser, and the message rules.
+//! These are also the JSON shapes of the API and the live event stream.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+
+pub const BODY_MAX_CHARS: usize = 4_000;
+pub const PAGE_SIZE: u64 = 50;
+
+/// A stored message. `created_at` is milliseconds since the Unix epoch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: i64,
+    pub sender_id: i32,
+    pub recipient_id: i32,
+    pub body: String,
+    pub client_id: String,
+    pub created_at: i64,
+}
+
+/// Someone in the People panel, as the viewer sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: i32,
+    pub username: String,
+    pub online: bool,
+    /// Messages from this person the viewer has not read (capped at 100).
+    pub unread: u32,
+    /// The newest message between the two, if they ever talked.
+    pub last_message_id: Option<i64>,
+}
+
+/// One page of a conversation, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    /// The other participant.
+    pub peer_id: i32,
+    pub peer_name: String,
+    pub messages: Vec<Message>,
+    /// True when older messages exist before the first one here.
+    pub has_more: bool,
+}
+
+/// What the live event stream (`/ws`) sends, one JSON object per text frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// First frame after connecting: who is online now.
+    Hello { user_id: i32, online: Vec<i32> },
+    /// A message to or from the connected user, after its commit.
+    Message { message: Message },
+    /// `reader_id` has read the conversation with `peer_id` up to `last_read_id`.
+    Read {
+        reader_id: i32,
+        peer_id: i32,
+        last_read_id: i64,
+    },
+    /// Presence changes since the last presence event.
+    Presence { online: Vec<i32>, offline: Vec<i32> },
+    /// Sent every 20 s so clients can tell a dead connection from a quiet one.
+    Heartbeat,
+}
+
+/// A message body: not blank, at most 4,000 characters, line breaks kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body(String);
+
+impl Body {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let body = raw.trim_end();
+        let body = body.trim_start_matches(['\n', '\r']);
+        if body.trim().is_empty() {
+            return Err(FieldError::new("body", "Type a message first."));
+        }
+        let chars = body.chars().count();
+        if chars > BODY_MAX_CHARS {
+            return Err(FieldError::new(
+                "body",
+                format!(
+                    "Messages can be at most {BODY_MAX_CHARS} characters (this one has {chars})."
+                ),
+            ));
+        }
+        Ok(Self(body.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// The sender's own id for a message, so a retried send is recognised.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClientId(String);
+
+impl ClientId {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let ok = (8..=64).contains(&raw.len())
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(FieldError::new(
+                "client_id",
+                "Use 8 to 64 letters, digits, '-' or '_'.",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_messages_are_refused() {
+        for raw in ["", "   ", "\n\n\t "] {
+            assert_eq!(Body::parse(raw).unwrap_err().field, "body");
+        }
+    }
+
+    #[test]
+    fn line_breaks_inside_a_message_are_kept() {
+        assert_eq!(
+            Body::parse("\nhello\n  world  \n").unwrap().as_str(),
+            "hello\n  world"
+        );
+        assert_eq!(Body::parse("  indented").unwrap().as_str(), "  indented");
+    }
+
+    #[test]
+    fn the_limit_counts_characters_not_bytes() {
+        assert!(Body::parse(&"é".repeat(BODY_MAX_CHARS)).is_ok());
+        let err = Body::parse(&"x".repeat(BODY_MAX_CHARS + 1)).unwrap_err();
+        assert!(err.message.contains("4000"), "{}", err.message);
+    }
+
+    #[test]
+    fn client_ids_are_short_safe_tokens() {
+        assert!(ClientId::parse("0f8e2c1a-77aa-4c5e-9d2b-3e4f5a6b7c8d").is_ok());
+        assert!(ClientId::parse("short").is_err());
+        assert!(ClientId::parse("has space in it").is_err());
+        assert!(ClientId::parse(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn events_are_tagged_json() {
+        let json = serde_json::to_string(&Event::Presence {
+            online: vec![1],
+            offline: vec![],
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"type":"presence","online":[1],"offline":[]}"#);
+        assert_eq!(
+            serde_json::to_string(&Event::Heartbeat).unwrap(),
+            r#"{"type":"heartbeat"}"#
+        );
+    }
+}

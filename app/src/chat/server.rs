@@ -1,0 +1,265 @@
+//! Chat operations behind the server functions and the live socket.
+//! Every function takes the caller (`me`) and only ever reads or writes
+//! conversations `me` is part of: a pair is always built from `me`.
+
+use std::num::NonZeroU32;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::{
+    model::{Body, ClientId, Event, Message, PAGE_SIZE, Page, Person},
+    writer::{NewMessage, Writer},
+};
+use crate::{
+    auth::CurrentUser,
+    db::entities::{conversation, message, user},
+    error::AppError,
+    live::hub::Hub,
+};
+
+/// Per-user send limit: `per_10s` messages in any 10 seconds.
+pub struct SendLimiter(DefaultKeyedRateLimiter<i32>);
+
+impl SendLimiter {
+    pub fn new(per_10s: u32) -> Self {
+        let burst = NonZeroU32::new(per_10s.max(1)).expect("at least 1");
+        let period = std::time::Duration::from_millis(10_000 / u64::from(burst.get()));
+        let quota = Quota::with_period(period)
+            .expect("non-zero period")
+            .allow_burst(burst);
+        Self(RateLimiter::keyed(quota))
+    }
+
+    pub fn check(&self, user_id: i32) -> Result<(), AppError> {
+        self.0.check_key(&user_id).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+            AppError::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            }
+        })
+    }
+}
+
+pub(crate) fn to_message(m: message::Model) -> Message {
+    Message {
+        id: m.id,
+        sender_id: m.sender_id,
+        recipient_id: m.recipient_id,
+        body: m.body,
+        client_id: m.client_id,
+        created_at: m.created_at,
+    }
+}
+
+/// Any other user, active or not, by username (any case): for reading history.
+pub async fn find_peer_any(
+    db: &DatabaseConnection,
+    me: &CurrentUser,
+    username: &str,
+) -> Result<user::Model, AppError> {
+    let peer = user::Entity::find()
+        .filter(user::Column::UsernameKey.eq(username.trim().to_ascii_lowercase()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("User"))?;
+    if peer.id == me.id {
+        return Err(AppError::field("to", "You can't message yourself."));
+    }
+    Ok(peer)
+}
+
+/// An active user other than `me`: someone who can receive messages.
+pub async fn find_peer(
+    db: &DatabaseConnection,
+    me: &CurrentUser,
+    username: &str,
+) -> Result<user::Model, AppError> {
+    let peer = find_peer_any(db, me, username).await?;
+    if !peer.is_active {
+        return Err(AppError::field("to", "This account has been deactivated."));
+    }
+    Ok(peer)
+}
+
+/// Everyone else who is active: recent conversations first (newest first),
+/// then everyone else alphabetically.
+pub async fn list_people(
+    db: &DatabaseConnection,
+    hub: &Hub,
+    me: &CurrentUser,
+) -> Result<Vec<Person>, AppError> {
+    let users = user::Entity::find()
+        .filter(user::Column::IsActive.eq(true))
+        .filter(user::Column::Id.ne(me.id))
+        .all(db)
+        .await?;
+    let convs: std::collections::HashMap<i32, conversation::Model> = conversation::Entity::find()
+        .filter(conversation::Column::UserId.eq(me.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.peer_id, c))
+        .collect();
+    let mut people = Vec::with_capacity(users.len());
+    for u in users {
+        let conv = convs.get(&u.id);
+        let unread = match conv {
+            Some(c) if c.last_message_id > c.last_read_id => {
+                unread_count(db, me.id, u.id, c.last_read_id).await?
+            }
+            _ => 0,
+        };
+        people.push(Person {
+            online: hub.is_online(u.id),
+            unread,
+            last_message_id: conv.map(|c| c.last_message_id),
+            id: u.id,
+            username: u.username,
+        });
+    }
+    people.sort_by(|a, b| {
+        b.last_message_id
+            .cmp(&a.last_message_id)
+            .then_with(|| a.username.to_lowercase().cmp(&b.username.to_lowercase()))
+    });
+    Ok(people)
+}
+
+async fn unread_count(
+    db: &DatabaseConnection,
+    me: i32,
+    peer: i32,
+    after: i64,
+) -> Result<u32, AppError> {
+    let n = message::Entity::find()
+        .filter(message::Column::RecipientId.eq(me))
+        .filter(message::Column::SenderId.eq(peer))
+        .filter(message::Column::Id.gt(after))
+        .limit(100)
+        .count(db)
+        .await?;
+    Ok(n as u32)
+}
+
+fn pair(a: i32, b: i32) -> Condition {
+    Condition::all()
+        .add(message::Column::PairLo.eq(a.min(b)))
+        .add(message::Column::PairHi.eq(a.max(b)))
+}
+
+/// Up to 50 messages between `me` and `peer` before id `before` (or the
+/// newest), oldest first. One index range scan whatever the history's size.
+pub async fn fetch_page(
+    db: &DatabaseConnection,
+    me: &CurrentUser,
+    peer: &user::Model,
+    before: Option<i64>,
+) -> Result<Page, AppError> {
+    let mut query = message::Entity::find().filter(pair(me.id, peer.id));
+    if let Some(before) = before {
+        query = query.filter(message::Column::Id.lt(before));
+    }
+    let mut rows = query
+        .order_by_desc(message::Column::Id)
+        .limit(PAGE_SIZE + 1)
+        .all(db)
+        .await?;
+    let has_more = rows.len() as u64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    rows.reverse();
+    Ok(Page {
+        peer_id: peer.id,
+        peer_name: peer.username.clone(),
+        messages: rows.into_iter().map(to_message).collect(),
+        has_more,
+    })
+}
+
+/// Every message to or from `me` after id `after`, oldest first, at most `limit`.
+pub async fn messages_after(
+    db: &DatabaseConnection,
+    me: i32,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Message>, AppError> {
+    let rows = message::Entity::find()
+        .filter(
+            Condition::any()
+                .add(message::Column::SenderId.eq(me))
+                .add(message::Column::RecipientId.eq(me)),
+        )
+        .filter(message::Column::Id.gt(after))
+        .order_by_asc(message::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(to_message).collect())
+}
+
+/// Validates and stores a message; returns it after commit (the writer
+/// publishes it to both participants' sockets).
+pub async fn send(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    limiter: &SendLimiter,
+    me: &CurrentUser,
+    to: &str,
+    body: &str,
+    client_id: &str,
+) -> Result<Message, AppError> {
+    let body = Body::parse(body);
+    let client_id = ClientId::parse(client_id);
+    let fields: Vec<_> = [body.as_ref().err(), client_id.as_ref().err()]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let (Ok(body), Ok(client_id)) = (body, client_id) else {
+        return Err(AppError::Validation { fields });
+    };
+    let peer = find_peer(db, me, to).await?;
+    limiter.check(me.id)?;
+    writer
+        .send(NewMessage {
+            sender_id: me.id,
+            recipient_id: peer.id,
+            body: body.into_inner(),
+            client_id: client_id.as_str().to_owned(),
+        })
+        .await
+}
+
+/// Records that `me` has read the conversation with `peer` up to `up_to`
+/// (never backwards) and tells every tab of `me`, and `peer`.
+pub async fn mark_read(
+    db: &DatabaseConnection,
+    hub: &Hub,
+    me: &CurrentUser,
+    peer: &user::Model,
+    up_to: i64,
+) -> Result<(), AppError> {
+    let res = conversation::Entity::update_many()
+        .col_expr(
+            conversation::Column::LastReadId,
+            sea_orm::sea_query::Expr::value(up_to),
+        )
+        .filter(conversation::Column::UserId.eq(me.id))
+        .filter(conversation::Column::PeerId.eq(peer.id))
+        .filter(conversation::Column::LastReadId.lt(up_to))
+        .filter(conversation::Column::LastMessageId.gte(up_to))
+        .exec(db)
+        .await?;
+    if res.rows_affected > 0 {
+        let event = Event::Read {
+            reader_id: me.id,
+            peer_id: peer.id,
+            last_read_id: up_to,
+        };
+        hub.publish(&[me.id, peer.id], &event);
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+// Kanect's browser tests. Playwright starts the already-built server itself
+// (webServer) on the port and data directory that `scripts/test` picked, waits
+// until it answers, and stops it when the run ends, pass or fail.
+// Two projects: the hydrated app, and the same forms with JavaScript off.
+import { defineConfig } from '@playwright/test';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+const port = Number(process.env.E2E_PORT ?? 3939);
+const baseURL = `http://127.0.0.1:${port}`;
+const server = process.env.E2E_SERVER ?? path.join(root, 'target/debug/kanect-server');
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 7_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: [['list']],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium',
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ],
+    },
+  },
+  projects: [
+    { name: 'hydrated', grepInvert: /@nojs/ },
+    { name: 'no-js', grep: /@nojs/, use: { javaScriptEnabled: false } },
+  ],
+  webServer: {
+    command: `"${server}"`,
+    cwd: root,
+    url: `${baseURL}/login`,
+    timeout: 60_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      KANECT_LISTEN: `127.0.0.1:${port}`,
+      KANECT_DATA_DIR: process.env.E2E_DATA ?? path.join(root, 'end2end/.data'),
+      KANECT_LOG: 'warn',
+      KANECT_LOGIN_MAX_FAILURES: '1000',
+      LEPTOS_SITE_ROOT: process.env.E2E_SITE ?? path.join(root, 'target/site'),
+      LEPTOS_OUTPUT_NAME: 'kanect',
+      LEPTOS_ENV: 'PROD',
+    },
+  },
+});

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Kanect's setup steps, sourced by scripts/run and scripts/test.
+# Every step checks first and installs only what is missing, so running it
+# again is quick. Nothing is downloaded from outside the package registries.
+
+set -euo pipefail
+
+KANECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31mkanect:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root for: $* (run as root or install sudo)"; fi
+}
+
+# Build caches: in CI they live outside the clone (~/.cache) so a fresh clone
+# still builds warm; nothing depends on them being there.
+setup_target_dir() {
+  if [ "${CI:-}" = "true" ] && [ -z "${CARGO_TARGET_DIR:-}" ]; then
+    export CARGO_TARGET_DIR="$HOME/.cache/kanect/target"
+  fi
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$KANECT_ROOT/target}"
+  mkdir -p "$CARGO_TARGET_DIR"
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null || die "Rust is not installed: install rustup (https://rustup.rs) first"
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+# cargo-leptos 0.3.11's own lock file needs a newer rustc than stable 1.95:
+# use the nightly toolchain when there is one, else build from the crate's
+# source with one lock entry lowered.
+ensure_cargo_leptos() {
+  if cargo leptos --version >/dev/null 2>&1; then return; fi
+  say "installing cargo-leptos (once; about 20 minutes on 2 cores)"
+  if rustup run nightly cargo --version >/dev/null 2>&1; then
+    cargo +nightly install cargo-leptos --version 0.3.11 --locked
+  else
+    local tmp; tmp="$(mktemp -d)"
+    (cd "$tmp" && cargo init -q --name fetch-cargo-leptos \
+      && printf 'cargo-leptos = "=0.3.11"\n' >> Cargo.toml && cargo fetch -q)
+    local src; src="$(ls -d "$HOME"/.cargo/registry/src/*/cargo-leptos-0.3.11 | head -1)"
+    cp -r "$src" "$tmp/cargo-leptos"
+    (cd "$tmp/cargo-leptos" && cargo update -p cargo-util-schemas --precise 0.14.1 \
+      && cargo install --path . --locked)
+    rm -rf "$tmp"
+  fi
+}
+
+# cargo-leptos runs the wasm-bindgen found on PATH; it must match Cargo.lock.
+ensure_wasm_bindgen() {
+  local want have
+  want="$(grep -A1 '^name = "wasm-bindgen"$' "$KANECT_ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')"
+  have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+  if [ "$have" != "$want" ]; then
+    say "installing wasm-bindgen-cli $want (about 4 minutes)"
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+ensure_node() {
+  command -v npm >/dev/null && return
+  say "installing Node.js and npm (Debian packages)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
+}
+
+# npm packages of one folder, reinstalled when package-lock.json changes.
+ensure_npm() {
+  local dir="$1" stamp="$1/node_modules/.kanect-lock"
+  if [ -f "$stamp" ] && cmp -s "$dir/package-lock.json" "$stamp"; then return; fi
+  say "installing npm packages in ${dir#"$KANECT_ROOT"/}"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  cp "$dir/package-lock.json" "$stamp"
+}
+
+# Release builds run wasm-opt; cargo-leptos finds npm's binaryen on PATH via
+# the root node_modules/.bin. (Debian's binaryen is too old: do not use it.)
+ensure_release_tools() {
+  ensure_node
+  ensure_npm "$KANECT_ROOT"
+}
+
+ensure_chromium() {
+  if command -v chromium >/dev/null; then return; fi
+  say "installing Chromium (Debian package) for the browser tests"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}

@@ -1,0 +1,294 @@
+//! Live 1:1 chat over real HTTP and WebSocket clients against a real server.
+
+mod common;
+
+use common::{Client, GOOD_PASSWORD, TestApp, spawn_app};
+use reqwest::StatusCode;
+
+async fn user(app: &TestApp, name: &str) -> Client {
+    let c = app.client();
+    assert_eq!(c.signup(name, GOOD_PASSWORD).await.status, StatusCode::OK);
+    c
+}
+
+fn cid(n: usize) -> String {
+    format!("test-client-{n:06}")
+}
+
+#[tokio::test]
+async fn a_message_reaches_the_recipients_socket_after_it_is_stored() {
+    let app = spawn_app().await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let mut nemo_ws = nemo.socket(None).await;
+    let r = dora.send("nemo", "hello <b>nemo</b>", &cid(1)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let sent = r.json();
+    let event = nemo_ws.next_event().await;
+    assert_eq!(event["type"], "message");
+    assert_eq!(event["message"], sent);
+    assert_eq!(event["message"]["body"], "hello <b>nemo</b>");
+    // And it is in the history either of them fetches.
+    let page = nemo.call("messages", &[("peer", "dora")]).await.json();
+    assert_eq!(page["messages"][0], sent);
+}
+
+#[tokio::test]
+async fn every_tab_of_both_participants_gets_the_message_in_order() {
+    let app = spawn_app().await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let mut tabs = vec![
+        nemo.socket(None).await,
+        nemo.socket(None).await,
+        dora.socket(None).await,
+    ];
+    for i in 0..5 {
+        dora.send("nemo", &format!("message {i}"), &cid(i)).await;
+    }
+    for tab in &mut tabs {
+        for i in 0..5 {
+            assert_eq!(
+                tab.next_event().await["message"]["body"],
+                format!("message {i}")
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_third_user_can_neither_fetch_nor_receive_the_conversation() {
+    let app = spawn_app().await;
+    let (dora, _nemo, eve) = (
+        user(&app, "dora").await,
+        user(&app, "nemo").await,
+        user(&app, "eve").await,
+    );
+    let mut eve_ws = eve.socket(None).await;
+    dora.send("nemo", "secret", &cid(1)).await;
+    eve_ws.expect_silence(300).await;
+    // Eve's own "conversation with dora" is empty: the pair always includes the caller.
+    let page = eve.call("messages", &[("peer", "dora")]).await.json();
+    assert_eq!(page["messages"].as_array().unwrap().len(), 0);
+    let since = eve.call("messages_since", &[("after", "0")]).await.json();
+    assert_eq!(since.as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn anonymous_callers_get_401_everywhere() {
+    let app = spawn_app().await;
+    let anon = app.client();
+    for (endpoint, form) in [
+        ("people", vec![]),
+        ("messages", vec![("peer", "dora")]),
+        (
+            "send",
+            vec![("to", "dora"), ("body", "hi"), ("client_id", "client-0001")],
+        ),
+        ("mark_read", vec![("peer", "dora"), ("up_to", "1")]),
+        ("messages_since", vec![("after", "0")]),
+    ] {
+        let r = anon.call(endpoint, &form).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{endpoint}: {}", r.body);
+    }
+    assert!(anon.try_socket(None, Some(&app.base)).await.is_err());
+}
+
+#[tokio::test]
+async fn a_cross_origin_socket_is_refused() {
+    let app = spawn_app().await;
+    let dora = user(&app, "dora").await;
+    assert!(
+        dora.try_socket(None, Some("http://evil.example"))
+            .await
+            .is_err()
+    );
+    assert!(dora.try_socket(None, None).await.is_err());
+}
+
+#[tokio::test]
+async fn retrying_a_send_with_the_same_client_id_stores_one_message() {
+    let app = spawn_app().await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let mut nemo_ws = nemo.socket(None).await;
+    let first = dora.send("nemo", "once", &cid(7)).await.json();
+    let again = dora.send("nemo", "once", &cid(7)).await.json();
+    assert_eq!(first, again);
+    assert_eq!(nemo_ws.next_event().await["message"]["id"], first["id"]);
+    nemo_ws.expect_silence(300).await;
+    let page = nemo.call("messages", &[("peer", "dora")]).await.json();
+    assert_eq!(page["messages"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn resuming_after_a_dropped_socket_returns_exactly_the_missed_messages() {
+    let app = spawn_app().await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let mut ws = nemo.socket(None).await;
+    dora.send("nemo", "seen", &cid(1)).await;
+    let last_seen = ws.next_event().await["message"]["id"].as_i64().unwrap();
+    drop(ws);
+    for i in 2..=4 {
+        dora.send("nemo", &format!("missed {i}"), &cid(i)).await;
+    }
+    let mut ws = nemo.socket(Some(last_seen)).await;
+    for i in 2..=4 {
+        assert_eq!(
+            ws.next_event().await["message"]["body"],
+            format!("missed {i}")
+        );
+    }
+    dora.send("nemo", "live again", &cid(5)).await;
+    assert_eq!(ws.next_event().await["message"]["body"], "live again");
+    ws.expect_silence(300).await;
+}
+
+#[tokio::test]
+async fn bad_messages_get_clear_errors() {
+    let app = spawn_app().await;
+    let dora = user(&app, "dora").await;
+    user(&app, "nemo").await;
+    let r = dora.send("nemo", "   \n ", &cid(1)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["fields"][0]["field"], "body");
+    let long = "x".repeat(4001);
+    let r = dora.send("nemo", &long, &cid(2)).await;
+    assert!(
+        r.json()["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 4000")
+    );
+    let r = dora.send("nobody", "hi", &cid(3)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = dora.send("dora", "hi", &cid(4)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = dora.send("nemo", "hi", "bad id").await;
+    assert_eq!(r.json()["fields"][0]["field"], "client_id");
+}
+
+#[tokio::test]
+async fn sending_too_fast_is_rate_limited() {
+    let app = common::spawn_app_with(|s| s.send_limit_per_10s = 3).await;
+    let dora = user(&app, "dora").await;
+    user(&app, "nemo").await;
+    for i in 0..3 {
+        assert_eq!(
+            dora.send("nemo", "hi", &cid(i)).await.status,
+            StatusCode::OK
+        );
+    }
+    let r = dora.send("nemo", "hi", &cid(9)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.json()["kind"], "rate_limited");
+}
+
+#[tokio::test]
+async fn concurrent_sends_from_both_sides_lose_nothing() {
+    let app = common::spawn_app_with(|s| s.send_limit_per_10s = 10_000).await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let (dora, nemo) = (std::sync::Arc::new(dora), std::sync::Arc::new(nemo));
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let (from, to) = if i % 2 == 0 {
+            (dora.clone(), "nemo")
+        } else {
+            (nemo.clone(), "dora")
+        };
+        tasks.push(tokio::spawn(async move {
+            let r = from.send(to, &format!("m{i}"), &cid(i)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            r.json()["id"].as_i64().unwrap()
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 100);
+    let since = dora.call("messages_since", &[("after", "0")]).await.json();
+    assert_eq!(since.as_array().unwrap().len(), 100);
+}
+
+#[tokio::test]
+async fn older_messages_come_in_pages_of_fifty() {
+    let app = common::spawn_app_with(|s| s.send_limit_per_10s = 10_000).await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    for i in 0..120 {
+        dora.send("nemo", &format!("m{i}"), &cid(i)).await;
+    }
+    let newest = nemo.call("messages", &[("peer", "dora")]).await.json();
+    let msgs = newest["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 50);
+    assert_eq!(msgs[49]["body"], "m119");
+    assert_eq!(newest["has_more"], true);
+    let before = msgs[0]["id"].to_string();
+    let older = nemo
+        .call("messages", &[("peer", "dora"), ("before", &before)])
+        .await
+        .json();
+    assert_eq!(older["messages"][49]["body"], "m69");
+    let before = older["messages"][0]["id"].to_string();
+    let oldest = nemo
+        .call("messages", &[("peer", "dora"), ("before", &before)])
+        .await
+        .json();
+    assert_eq!(oldest["messages"].as_array().unwrap().len(), 20);
+    assert_eq!(oldest["has_more"], false);
+}
+
+#[tokio::test]
+async fn unread_counts_rise_and_clear_when_read_in_every_tab() {
+    let app = spawn_app().await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    user(&app, "amy").await;
+    let mut last = 0;
+    for i in 0..3 {
+        last = dora.send("nemo", "hi", &cid(i)).await.json()["id"]
+            .as_i64()
+            .unwrap();
+    }
+    let people = nemo.call("people", &[]).await.json();
+    assert_eq!(
+        people[0]["username"], "dora",
+        "recent conversations first: {people}"
+    );
+    assert_eq!(people[0]["unread"], 3);
+    assert_eq!(people[1]["username"], "amy");
+    let mut other_tab = nemo.socket(None).await;
+    let r = nemo
+        .call(
+            "mark_read",
+            &[("peer", "dora"), ("up_to", &last.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let event = other_tab.next_event().await;
+    assert_eq!(event["type"], "read");
+    assert_eq!(event["last_read_id"], last);
+    assert_eq!(nemo.call("people", &[]).await.json()[0]["unread"], 0);
+}
+
+#[tokio::test]
+async fn presence_goes_on_and_off_with_the_socket() {
+    let app = spawn_app().await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let mut dora_ws = dora.socket(None).await;
+    let nemo_ws = nemo.socket(None).await;
+    let nemo_id = nemo.whoami().await["id"].clone();
+    let on = dora_ws
+        .next_matching(|e| {
+            e["type"] == "presence" && e["online"].as_array().unwrap().contains(&nemo_id)
+        })
+        .await;
+    assert_eq!(on["type"], "presence");
+    drop(nemo_ws);
+    let off = dora_ws
+        .next_matching(|e| {
+            e["type"] == "presence" && e["offline"].as_array().unwrap().contains(&nemo_id)
+        })
+        .await;
+    assert_eq!(off["type"], "presence");
+    let people = dora.call("people", &[]).await.json();
+    assert_eq!(people[0]["online"], false);
+}
