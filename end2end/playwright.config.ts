@@ -47,6 +47,7 @@ export default defineConfig({
       KANECT_DATA_DIR: process.env.E2E_DATA ?? path.join(root, 'end2end/.data'),
       KANECT_LOG: 'warn',
       KANECT_LOGIN_MAX_FAILURES: '1000',
+      KANECT_SEND_LIMIT_PER_10S: '1000',
       LEPTOS_SITE_ROOT: process.env.E2E_SITE ?? path.join(root, 'target/site'),
       LEPTOS_OUTPUT_NAME: 'kanect',
       LEPTOS_ENV: 'PROD',
