@@ -76,8 +76,11 @@ test('scrolling up loads older messages', async ({ browser }) => {
   await bob.page.goto(`/chats/${amy.name}`);
   await expect(bob.page.locator('.message-body', { hasText: /^m59$/ })).toBeVisible();
   await expect(bob.page.locator('.message')).toHaveCount(50);
-  await bob.page.locator('.messages').evaluate((el) => (el.scrollTop = 0));
-  await expect(bob.page.locator('.message')).toHaveCount(60);
+  // Scroll to the top (again, as a person would, until older messages come).
+  await expect(async () => {
+    await bob.page.locator('.messages').evaluate((el) => (el.scrollTop = 0));
+    await expect(bob.page.locator('.message')).toHaveCount(60, { timeout: 1_000 });
+  }).toPass({ timeout: 10_000 });
   await expect(bob.page.locator('.message-body', { hasText: /^m0$/ })).toBeAttached();
   await amy.page.context().close();
   await bob.page.context().close();

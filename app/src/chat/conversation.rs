@@ -66,6 +66,13 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
         stick.set(true);
     });
 
+    // Whether older messages exist: from the newest page until an older page says.
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = first.get() {
+            has_more.set(page.has_more);
+        }
+    });
+
     // Everything shown: older pages, the first page, then live messages.
     let messages = Memo::new(move |_| {
         let Some(Ok(page)) = first.get() else {
