@@ -73,12 +73,12 @@ impl Settings {
         }
         if !self.public_origin.is_empty() {
             let o = &self.public_origin;
-            let ok = (o.starts_with("http://") || o.starts_with("https://"))
-                && !o
-                    .trim_end_matches('/')
-                    .splitn(4, '/')
-                    .nth(3)
-                    .is_some_and(|p| !p.is_empty());
+            // scheme://host[:port] and nothing after it but an optional '/'.
+            let host = match o.split_once("://") {
+                Some(("http" | "https", rest)) => rest.strip_suffix('/').unwrap_or(rest),
+                _ => "",
+            };
+            let ok = !host.is_empty() && !host.contains(['/', '?', '#']);
             if !ok {
                 return Err(format!(
                     "public_origin = {o:?}: use scheme://host[:port], like https://chat.example.com"

@@ -163,6 +163,10 @@ async fn bad_messages_get_clear_errors() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = dora.send("nemo", "hi", "bad id").await;
     assert_eq!(r.json()["fields"][0]["field"], "client_id");
+    // Reading: the refused parameter is named as the caller sent it.
+    let r = dora.call("messages", &[("peer", "dora")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["fields"][0]["field"], "peer");
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let name = raw.trim();
         let len = name.chars().count();
-        if len < USERNAME_MIN || len > USERNAME_MAX {
+        if !(USERNAME_MIN..=USERNAME_MAX).contains(&len) {
             return Err(FieldError::new(
                 "username",
                 format!("Use {USERNAME_MIN} to {USERNAME_MAX} characters."),

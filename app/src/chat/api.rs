@@ -35,7 +35,7 @@ pub async fn fetch_messages(peer: String, before: Option<i64>) -> Result<Page, A
     reply(
         async {
             let (state, me) = caller().await?;
-            let peer = server::find_peer_any(&state.db, &me, &peer).await?;
+            let peer = server::find_peer_any(&state.db, &me, "peer", &peer).await?;
             server::fetch_page(&state.db, &me, &peer, before).await
         }
         .await,
@@ -90,7 +90,7 @@ pub async fn mark_read(peer: String, up_to: i64) -> Result<(), AppError> {
     reply(
         async {
             let (state, me) = caller().await?;
-            let peer = server::find_peer_any(&state.db, &me, &peer).await?;
+            let peer = server::find_peer_any(&state.db, &me, "peer", &peer).await?;
             server::mark_read(&state.db, &state.hub, &me, &peer, up_to).await
         }
         .await,

@@ -56,9 +56,11 @@ pub(crate) fn to_message(m: message::Model) -> Message {
 }
 
 /// Any other user, active or not, by username (any case): for reading history.
+/// `field` names the parameter in errors.
 pub async fn find_peer_any(
     db: &DatabaseConnection,
     me: &CurrentUser,
+    field: &str,
     username: &str,
 ) -> Result<user::Model, AppError> {
     let peer = user::Entity::find()
@@ -67,7 +69,7 @@ pub async fn find_peer_any(
         .await?
         .ok_or_else(|| AppError::not_found("User"))?;
     if peer.id == me.id {
-        return Err(AppError::field("to", "You can't message yourself."));
+        return Err(AppError::field(field, "You can't message yourself."));
     }
     Ok(peer)
 }
@@ -78,7 +80,7 @@ pub async fn find_peer(
     me: &CurrentUser,
     username: &str,
 ) -> Result<user::Model, AppError> {
-    let peer = find_peer_any(db, me, username).await?;
+    let peer = find_peer_any(db, me, "to", username).await?;
     if !peer.is_active {
         return Err(AppError::field("to", "This account has been deactivated."));
     }

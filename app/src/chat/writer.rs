@@ -19,7 +19,10 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use super::model::{Event, Message};
+use super::{
+    model::{Event, Message},
+    server::to_message,
+};
 use crate::{
     db::{
         entities::{conversation, message},
@@ -96,17 +99,6 @@ async fn run(db: DatabaseConnection, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>)
     }
 }
 
-fn to_message(m: message::Model) -> Message {
-    Message {
-        id: m.id,
-        sender_id: m.sender_id,
-        recipient_id: m.recipient_id,
-        body: m.body,
-        client_id: m.client_id,
-        created_at: m.created_at,
-    }
-}
-
 /// Stores the batch; returns each message with `true` when it is new.
 async fn store(
     db: &DatabaseConnection,
@@ -155,18 +147,23 @@ async fn store(
     for m in inserted {
         known.insert((m.sender_id, m.client_id.clone()), to_message(m));
     }
-    txn.commit().await?;
-
-    Ok(batch
+    // Every job gets its own answer, in order: a message missing here would be
+    // a bug, so the whole batch fails rather than answer the wrong sender.
+    let mut published = std::collections::HashSet::new();
+    let results = batch
         .iter()
-        .filter_map(|m| known.get(&(m.sender_id, m.client_id.clone())).cloned())
-        .scan(std::collections::HashSet::new(), |published, msg| {
-            // The first occurrence of a new message in the batch is "new";
-            // a retry inside the same batch is not published twice.
+        .map(|m| {
+            let msg = known
+                .get(&(m.sender_id, m.client_id.clone()))
+                .cloned()
+                .ok_or_else(|| DbErr::Custom("stored message not found in its batch".into()))?;
+            // A retry inside the same batch is not published twice.
             let is_new = new_ids.contains(&msg.id) && published.insert(msg.id);
-            Some((msg, is_new))
+            Ok((msg, is_new))
         })
-        .collect())
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    txn.commit().await?;
+    Ok(results)
 }
 
 /// Per (user, peer): the pair's newest message id, and — for the user who
