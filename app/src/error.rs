@@ -27,6 +27,35 @@ impl FieldError {
     }
 }
 
+/// Collects every invalid parameter of one request, so a single answer can
+/// name them all: `take` each parsed value, then `finish`.
+#[derive(Debug, Default)]
+pub struct Fields(Vec<FieldError>);
+
+impl Fields {
+    /// The value, or its type's default after noting the error (the caller
+    /// must `finish` before using any value).
+    pub fn take<T: Default>(&mut self, parsed: Result<T, FieldError>) -> T {
+        parsed.unwrap_or_else(|e| {
+            self.0.push(e);
+            T::default()
+        })
+    }
+
+    pub fn add(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    /// `Validation` listing every error noted, if any.
+    pub fn finish(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation { fields: self.0 })
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AppError {
@@ -214,6 +243,19 @@ mod tests {
             Some("That email is already registered.")
         );
         assert_eq!(back.form_message(), None);
+    }
+
+    #[test]
+    fn fields_reports_every_bad_parameter() {
+        let mut check = Fields::default();
+        let a: u64 = check.take(Ok(3));
+        let b: u64 = check.take(Err(FieldError::new("page", "bad")));
+        check.add(FieldError::new("to", "worse"));
+        assert_eq!((a, b), (3, 0));
+        let err = check.finish().unwrap_err();
+        assert_eq!(err.field_message("page").as_deref(), Some("bad"));
+        assert_eq!(err.field_message("to").as_deref(), Some("worse"));
+        assert!(Fields::default().finish().is_ok());
     }
 
     #[test]

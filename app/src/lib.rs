@@ -2,11 +2,13 @@
 //! (feature `ssr`) and the browser (feature `hydrate`).
 //!
 //! One module per feature: `auth` (accounts and sessions), `chat` (people and
-//! conversations). `error` holds the one error type; `state`, `settings` and
+//! conversations), `admin` (the console for administrators). `error` holds the one error type; `state`, `settings` and
 //! `db` exist only on the server.
 
+pub mod admin;
 pub mod auth;
 pub mod chat;
+pub mod dates;
 pub mod error;
 pub mod layout;
 pub mod live;
@@ -26,11 +28,12 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
 use crate::{
+    admin::pages::{AdminLayout, AuditPage, Dashboard, MessagesPage, UsersPage},
     auth::pages::{LoginPage, SignupPage},
     chat::ChatPage,
     layout::{NotFound, TopBar},
@@ -85,6 +88,12 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/chats/:username") view=ChatPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
+                        <Route path=path!("") view=Dashboard />
+                        <Route path=path!("users") view=UsersPage />
+                        <Route path=path!("messages") view=MessagesPage />
+                        <Route path=path!("audit") view=AuditPage />
+                    </ParentRoute>
                 </Routes>
             </main>
     }

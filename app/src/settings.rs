@@ -62,8 +62,11 @@ impl Settings {
         if self.login_max_failures == 0 {
             return Err("login_max_failures = 0: use at least 1".into());
         }
-        if self.send_limit_per_10s == 0 {
-            return Err("send_limit_per_10s = 0: use at least 1".into());
+        if !(1..=1_000_000).contains(&self.send_limit_per_10s) {
+            return Err(format!(
+                "send_limit_per_10s = {}: use 1 to 1000000",
+                self.send_limit_per_10s
+            ));
         }
         if !(1..=24 * 60).contains(&self.login_window_minutes) {
             return Err(format!(

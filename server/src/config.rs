@@ -1,6 +1,8 @@
 //! Loading configuration once at start: Kanect's `[kanect]` table and Leptos'
 //! `[package.metadata.leptos]` table from `Leptos.toml` (or the file named by
-//! `KANECT_CONFIG`), then `KANECT_*` / `LEPTOS_*` environment overrides.
+//! `KANECT_CONFIG`), then `KANECT_*` / `LEPTOS_*` environment overrides
+//! (`KANECT_CONFIG` and `KANECT_PASSWORD`, read by the account commands, are
+//! not settings).
 //! Any unknown key or bad value stops the server with a message naming it.
 
 use std::path::{Path, PathBuf};
@@ -31,7 +33,7 @@ pub fn load(path: &Path) -> Result<Config, String> {
     }
     let settings: Settings = Figment::from(Toml::file(path))
         .focus("kanect")
-        .merge(Env::prefixed("KANECT_").ignore(&["config"]))
+        .merge(Env::prefixed("KANECT_").ignore(&["config", "password"]))
         .extract()
         .map_err(|e| format!("{}: {e}", path.display()))?;
     settings

@@ -5,6 +5,7 @@
 //! pages and server functions, static files, sessions, the CSRF origin guard,
 //! compression and security headers. `main.rs` only adds logging and signals.
 
+pub mod cli;
 pub mod config;
 mod origin_guard;
 

@@ -1,12 +1,16 @@
-//! `kanect-server`: reads the configuration, sets up logging, serves until
-//! Ctrl-C or SIGTERM.
+//! `kanect-server`: reads the command line and the configuration, then
+//! either runs an account command (`create-admin`, `reset-password`) or sets
+//! up logging and serves until Ctrl-C or SIGTERM.
 
 use std::process::ExitCode;
 
+use clap::Parser;
+use server::cli::{Cli, Command};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
     let path = server::config::default_path();
     let config = match server::config::load(&path) {
         Ok(config) => config,
@@ -15,6 +19,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    match cli.command {
+        None | Some(Command::Serve) => {}
+        Some(command) => return server::cli::run(command, config).await,
+    }
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::new(&config.settings.log))
         .init();

@@ -28,8 +28,7 @@ const RENEWED_AT_KEY: &str = "renewed_at";
 /// Sliding renewal happens at most this often, so reads stay reads.
 const RENEW_EVERY_MS: i64 = 60 * 60 * 1000;
 
-pub const ROLE_ADMIN: &str = "admin";
-pub const ROLE_USER: &str = "user";
+pub use crate::admin::model::{ROLE_ADMIN, ROLE_USER};
 
 fn to_current(u: &user::Model) -> CurrentUser {
     CurrentUser {

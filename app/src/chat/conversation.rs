@@ -94,6 +94,7 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
                     .cloned(),
             )
         });
+        chat.deleted.with(|gone| all.retain(|m| !gone.contains(&m.id)));
         (pid, all)
     });
 

@@ -60,6 +60,15 @@ pub enum Event {
     Presence { online: Vec<i32>, offline: Vec<i32> },
     /// Sent every 20 s so clients can tell a dead connection from a quiet one.
     Heartbeat,
+    /// An admin deleted this message: drop it from the conversation.
+    MessageDeleted {
+        message_id: i64,
+        sender_id: i32,
+        recipient_id: i32,
+    },
+    /// This user's sessions were ended (deactivated, password reset, logged
+    /// out everywhere): the socket closes next; the tab should go to `/login`.
+    SignedOut,
 }
 
 /// A message body: not blank, at most 4,000 characters, line breaks kept.

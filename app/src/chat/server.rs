@@ -27,7 +27,9 @@ pub struct SendLimiter(DefaultKeyedRateLimiter<i32>);
 impl SendLimiter {
     pub fn new(per_10s: u32) -> Self {
         let burst = NonZeroU32::new(per_10s.max(1)).expect("at least 1");
-        let period = std::time::Duration::from_millis(10_000 / u64::from(burst.get()));
+        // One token back every 10 s / per_10s (in nanoseconds, so large limits
+        // never round down to a zero period).
+        let period = std::time::Duration::from_nanos((10_000_000_000 / u64::from(burst.get())).max(1));
         let quota = Quota::with_period(period)
             .expect("non-zero period")
             .allow_burst(burst);
@@ -264,4 +266,30 @@ pub async fn mark_read(
         hub.publish(&[me.id, peer.id], &event);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_send_limit_allows_its_burst_per_user_then_refuses() {
+        let limit = SendLimiter::new(3);
+        for _ in 0..3 {
+            assert!(limit.check(1).is_ok());
+        }
+        assert!(matches!(
+            limit.check(1),
+            Err(AppError::RateLimited { retry_after_secs: 1.. })
+        ));
+        assert!(limit.check(2).is_ok(), "another user has their own budget");
+    }
+
+    #[test]
+    fn the_largest_send_limit_is_a_valid_rate() {
+        let limit = SendLimiter::new(1_000_000);
+        for _ in 0..1_000 {
+            assert!(limit.check(1).is_ok());
+        }
+    }
 }

@@ -20,6 +20,8 @@ pub struct Chat {
     pub incoming: RwSignal<Vec<Message>>,
     /// Bumped when the People list should be fetched again.
     pub people_version: RwSignal<u32>,
+    /// Ids of messages an admin deleted while this tab was open.
+    pub deleted: RwSignal<HashSet<i64>>,
 }
 
 impl Chat {
@@ -33,6 +35,7 @@ impl Chat {
             online: RwSignal::new(HashSet::new()),
             incoming: RwSignal::new(Vec::new()),
             people_version: RwSignal::new(0),
+            deleted: RwSignal::new(HashSet::new()),
         }
     }
 
@@ -64,6 +67,14 @@ impl Chat {
                 self.people_version.update(|n| *n += 1);
             }
             Event::Read { .. } | Event::Heartbeat => {}
+            Event::MessageDeleted { message_id, .. } => {
+                self.deleted.update(|d| {
+                    d.insert(message_id);
+                });
+                self.incoming.update(|v| v.retain(|m| m.id != message_id));
+                self.people_version.update(|n| *n += 1);
+            }
+            Event::SignedOut => client::signed_out(),
             Event::Presence { online, offline } => self.online.update(|set| {
                 set.extend(online);
                 for id in offline {

@@ -14,8 +14,10 @@ use sea_orm_migration::MigratorTrait;
 /// Opens the database at `url` and brings its schema up to date.
 ///
 /// For SQLite the file is created when missing, with WAL journaling (readers
-/// never wait for the writer), `synchronous = NORMAL` (durable at each WAL
-/// checkpoint, safe against application crashes) and foreign keys enforced.
+/// never wait for the writer), `synchronous = FULL` (every commit is fsynced
+/// before it returns, so an acknowledged message survives a power cut; the
+/// message writer's group commit pays that fsync once per batch) and foreign
+/// keys enforced.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(8)
@@ -27,7 +29,7 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
         });

@@ -4,7 +4,8 @@
 //! replays whatever the tab missed before sending live events. When the socket
 //! closes, or stays silent past the heartbeat window, it reconnects with
 //! exponential backoff and jitter. While there is no socket, the tab polls
-//! `messages_since` every 2 s so messages still arrive.
+//! `messages_since` every 2 s so messages still arrive; a 401 there (or a
+//! `signed_out` event) sends the tab to the log-in page.
 //! Only compiled into the browser build; on the server `start` does nothing.
 
 use leptos::prelude::*;
@@ -30,7 +31,10 @@ mod browser {
     use web_sys::{MessageEvent, WebSocket};
 
     use super::Live;
-    use crate::chat::{api::messages_since, model::Event};
+    use crate::{
+        chat::{api::messages_since, model::Event},
+        error::AppError,
+    };
 
     const SILENCE_LIMIT_MS: f64 = 50_000.0;
 
@@ -82,10 +86,14 @@ mod browser {
             let on_event = on_event.clone();
             let after = live.last_id.get_untracked();
             leptos::task::spawn_local(async move {
-                if let Ok(messages) = messages_since(after).await {
-                    for message in messages {
-                        on_event(Event::Message { message });
+                match messages_since(after).await {
+                    Ok(messages) => {
+                        for message in messages {
+                            on_event(Event::Message { message });
+                        }
                     }
+                    Err(AppError::Unauthorized { .. }) => on_event(Event::SignedOut),
+                    Err(_) => {}
                 }
             });
         });
@@ -137,6 +145,13 @@ mod browser {
         let delay = base * (0.5 + js_sys::Math::random());
         Timeout::new(delay as u32, move || open(live, on_event, conn)).forget();
     }
+}
+
+/// The session is gone (deactivated, logged out everywhere): load the log-in
+/// page, which also drops every bit of this tab's state.
+pub fn signed_out() {
+    #[cfg(feature = "hydrate")]
+    let _ = window().location().set_href("/login");
 }
 
 /// Opens the live connection (browser only) and feeds each event to `on_event`.

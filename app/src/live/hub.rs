@@ -113,6 +113,12 @@ impl Hub {
         self.remove(user_id, None);
     }
 
+    /// Tells every socket of `user_id` it was signed out, then closes them.
+    pub fn sign_out(&self, user_id: i32) {
+        self.publish(&[user_id], &Event::SignedOut);
+        self.disconnect(user_id);
+    }
+
     /// Queues `event` for every socket of each user in `user_ids`.
     pub fn publish(&self, user_ids: &[i32], event: &Event) {
         self.publish_frame(user_ids, Frame::of(event));
@@ -268,5 +274,20 @@ mod tests {
         assert!(a.frames.recv().await.is_none());
         assert!(b.frames.recv().await.is_none());
         assert!(!hub.is_online(5));
+    }
+
+    #[tokio::test]
+    async fn signing_out_tells_every_socket_then_closes_it() {
+        let hub = Hub::new();
+        let mut a = hub.subscribe(5);
+        let mut b = hub.subscribe(5);
+        let mut other = hub.subscribe(6);
+        hub.sign_out(5);
+        for sub in [&mut a, &mut b] {
+            assert_eq!(&*sub.frames.recv().await.unwrap().text, r#"{"type":"signed_out"}"#);
+            assert!(sub.frames.recv().await.is_none());
+        }
+        assert!(other.frames.try_recv().is_err());
+        assert!(hub.is_online(6));
     }
 }

@@ -1,5 +1,6 @@
 //! SeaORM entities, one file per table.
 
+pub mod audit;
 pub mod conversation;
 pub mod message;
 pub mod session;

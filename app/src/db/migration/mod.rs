@@ -3,6 +3,7 @@
 mod m20261125_000001_create_users;
 mod m20261125_000002_create_sessions;
 mod m20261125_000003_create_messages;
+mod m20261125_000004_create_audit_log;
 
 use sea_orm_migration::prelude::*;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_users::Migration),
             Box::new(m20261125_000002_create_sessions::Migration),
             Box::new(m20261125_000003_create_messages::Migration),
+            Box::new(m20261125_000004_create_audit_log::Migration),
         ]
     }
 }

@@ -1,0 +1,227 @@
+//! Admin server functions (`/api/admin_*`): thin adapters over `users`,
+//! `moderation`, `audit` and `stats`. Each first requires an active admin —
+//! 401 for anonymous callers, 403 for everyone else — then validates every
+//! parameter, reporting all bad ones at once by name.
+
+use leptos::prelude::*;
+
+use super::model::{AdminUser, AuditList, MessageList, Stats, UserList};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+async fn admin() -> Result<(crate::state::AppState, super::audit::Actor), AppError> {
+    let state = crate::state::app_state()?;
+    let session = crate::state::request_session().await?;
+    let me = super::users::require_admin(&state.db, &session).await?;
+    Ok((state, super::audit::Actor::admin(&me)))
+}
+
+#[server(endpoint = "admin_stats")]
+pub async fn admin_stats() -> Result<Stats, AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, _) = admin().await?;
+            super::stats::stats(&state.db, &state.hub).await
+        }
+        .await,
+    )
+}
+
+/// Users matching `search` (in username or email), `role` (`any`, `admin`,
+/// `user`), `active` (`any`, `active`, `inactive`), sorted by `sort`
+/// (`username`, `email`, `newest`, `oldest`), 20 per page.
+#[server(endpoint = "admin_users")]
+pub async fn admin_users(
+    search: Option<String>,
+    role: Option<String>,
+    active: Option<String>,
+    sort: Option<String>,
+    page: Option<u64>,
+) -> Result<UserList, AppError> {
+    use super::model::*;
+    use crate::error::{Fields, reply};
+    reply(
+        async {
+            let (state, _) = admin().await?;
+            let mut check = Fields::default();
+            let search = check.take(parse_search("search", search.as_deref()));
+            let query = super::users::UserQuery {
+                search: search.as_deref(),
+                role: check.take(RoleFilter::parse(role.as_deref())),
+                active: check.take(ActiveFilter::parse(active.as_deref())),
+                sort: check.take(UserSort::parse(sort.as_deref())),
+                page: check.take(parse_page(page)),
+            };
+            check.finish()?;
+            super::users::list(&state.db, &state.hub, query).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "admin_set_email")]
+pub async fn admin_set_email(user_id: i32, email: String) -> Result<AdminUser, AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, actor) = admin().await?;
+            super::users::change_email(&state.db, &actor, user_id, &email).await
+        }
+        .await,
+    )
+}
+
+/// Makes the user an `admin` or a `user`. The last active admin cannot be demoted.
+#[server(endpoint = "admin_set_role")]
+pub async fn admin_set_role(user_id: i32, role: String) -> Result<AdminUser, AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, actor) = admin().await?;
+            let role = super::model::parse_role(&role)
+                .map_err(|f| AppError::Validation { fields: vec![f] })?;
+            super::users::set_role(&state.db, &actor, user_id, role).await
+        }
+        .await,
+    )
+}
+
+/// Deactivates (`active=false`: sessions and sockets end at once) or
+/// reactivates a user. The last active admin cannot be deactivated.
+#[server(endpoint = "admin_set_active")]
+pub async fn admin_set_active(user_id: i32, active: bool) -> Result<AdminUser, AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, actor) = admin().await?;
+            super::users::set_active(&state.db, &state.hub, &actor, user_id, active).await
+        }
+        .await,
+    )
+}
+
+/// Sets a new password (sign-up rules apply) and logs the user out everywhere.
+#[server(endpoint = "admin_reset_password")]
+pub async fn admin_reset_password(
+    user_id: i32,
+    password: String,
+    password_again: String,
+) -> Result<(), AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, actor) = admin().await?;
+            super::users::reset_password_by_id(
+                &state.db,
+                &state.hub,
+                &actor,
+                user_id,
+                &password,
+                &password_again,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Logs the user out of every browser; returns how many sessions ended.
+#[server(endpoint = "admin_end_sessions")]
+pub async fn admin_end_sessions(user_id: i32) -> Result<u64, AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, actor) = admin().await?;
+            super::users::end_sessions(&state.db, &state.hub, &actor, user_id).await
+        }
+        .await,
+    )
+}
+
+/// Messages newest first, 50 per page: to or from `user_a`, between `user_a`
+/// and `user_b` when both are given, containing `text`, sent `from`..=`to`
+/// (`YYYY-MM-DD`, UTC).
+#[server(endpoint = "admin_messages")]
+pub async fn admin_messages(
+    user_a: Option<String>,
+    user_b: Option<String>,
+    text: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<u64>,
+) -> Result<MessageList, AppError> {
+    use super::{audit::user_named, model::*};
+    use crate::error::{FieldError, Fields, reply};
+    reply(
+        async {
+            let (state, _) = admin().await?;
+            let mut check = Fields::default();
+            let mut ids = [None, None];
+            for (slot, (field, name)) in [("user_a", &user_a), ("user_b", &user_b)].into_iter().enumerate() {
+                if let Some(name) = name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                    ids[slot] = check.take(user_named(&state.db, field, name).await?).map(|u| u.id);
+                }
+            }
+            let query = super::moderation::MessageQuery {
+                user_a: ids[0],
+                user_b: ids[1],
+                text: check.take(parse_search("text", text.as_deref())),
+                from: check.take(parse_day("from", from.as_deref())),
+                to: check.take(parse_day("to", to.as_deref())),
+                page: check.take(parse_page(page)),
+            };
+            if let (Some(from), Some(to)) = (query.from, query.to)
+                && to < from
+            {
+                check.add(FieldError::new("to", "The end date is before the start date."));
+            }
+            check.finish()?;
+            super::moderation::search(&state.db, query).await
+        }
+        .await,
+    )
+}
+
+/// Deletes a message; both participants' open conversations drop it live.
+#[server(endpoint = "admin_delete_message")]
+pub async fn admin_delete_message(message_id: i64) -> Result<(), AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, actor) = admin().await?;
+            super::moderation::delete(&state.db, &state.hub, &actor, message_id).await
+        }
+        .await,
+    )
+}
+
+/// The audit log, newest first, 50 per page; filter by `action` (a code from
+/// the list), `actor` and `target` (usernames).
+#[server(endpoint = "admin_audit")]
+pub async fn admin_audit(
+    action: Option<String>,
+    actor: Option<String>,
+    target: Option<String>,
+    page: Option<u64>,
+) -> Result<AuditList, AppError> {
+    use super::{audit::user_named, model::*};
+    use crate::error::{Fields, reply};
+    reply(
+        async {
+            let (state, _) = admin().await?;
+            let mut check = Fields::default();
+            let mut ids = [None, None];
+            for (slot, (field, name)) in [("actor", &actor), ("target", &target)].into_iter().enumerate() {
+                if let Some(name) = name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                    ids[slot] = check.take(user_named(&state.db, field, name).await?).map(|u| u.id);
+                }
+            }
+            let action = check.take(parse_action(action.as_deref()));
+            let page = check.take(parse_page(page));
+            check.finish()?;
+            super::audit::list(&state.db, action, ids[0], ids[1], page).await
+        }
+        .await,
+    )
+}

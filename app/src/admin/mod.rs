@@ -1,0 +1,20 @@
+//! The admin console at `/admin`, for users with the `admin` role — enforced
+//! by every server function, not by hiding links.
+//!
+//! - `model`: the API's types and the rules for its parameters.
+//! - `api`: the server functions (`/api/admin_*`).
+//! - `users`, `moderation`, `audit`, `stats` (ssr): the operations.
+//! - `pages`: the console's pages (dashboard, users, messages, audit log).
+
+pub mod api;
+pub mod model;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod audit;
+#[cfg(feature = "ssr")]
+pub mod moderation;
+#[cfg(feature = "ssr")]
+pub mod stats;
+#[cfg(feature = "ssr")]
+pub mod users;

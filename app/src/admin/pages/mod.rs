@@ -1,0 +1,172 @@
+//! The console's frame (`/admin/*`): only admins see it — anonymous visitors
+//! are sent to `/login`, everyone else gets the 403 page (and every admin
+//! server function refuses them too) — plus the small parts every page uses:
+//! a confirm-first button, a pager, and the outcome line of an action.
+
+mod audit;
+mod dashboard;
+mod messages;
+mod user_editor;
+mod users;
+
+pub use audit::AuditPage;
+pub use dashboard::Dashboard;
+pub use messages::MessagesPage;
+pub use users::UsersPage;
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet, Redirect};
+
+use crate::{error::AppError, session::use_auth};
+
+#[component]
+pub fn AdminLayout() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(me)) if me.is_admin => view! {
+                        <div class="admin">
+                            <nav class="admin-nav" aria-label="Admin">
+                                <A href="/admin" exact=true>"Dashboard"</A>
+                                <A href="/admin/users">"Users"</A>
+                                <A href="/admin/messages">"Messages"</A>
+                                <A href="/admin/audit">"Audit log"</A>
+                            </nav>
+                            <div class="admin-body"><Outlet /></div>
+                        </div>
+                    }.into_any(),
+                    Ok(Some(_)) => view! { <Forbidden /> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The 403 page (with HTTP status 403 when rendered on the server).
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::FORBIDDEN);
+    }
+    view! {
+        <section class="not-found" data-testid="forbidden">
+            <h1>"403 — Admins only"</h1>
+            <p>"This part of Kanect is for administrators."</p>
+            <A href="/">"Back to your chats"</A>
+        </section>
+    }
+}
+
+/// A destructive action's button: the first click asks, the second acts.
+#[component]
+pub fn ConfirmButton(
+    label: &'static str,
+    #[prop(into)] question: String,
+    confirm: &'static str,
+    #[prop(into)] on_confirm: Callback<()>,
+) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    view! {
+        <Show
+            when=move || asking.get()
+            fallback=move || view! {
+                <button type="button" class="ghost" on:click=move |_| asking.set(true)>{label}</button>
+            }
+        >
+            <span class="confirm" role="group">
+                <span>{question.clone()}</span>
+                <button type="button" class="danger" on:click=move |_| {
+                    asking.set(false);
+                    on_confirm.run(());
+                }>{confirm}</button>
+                <button type="button" class="ghost" on:click=move |_| asking.set(false)>"Cancel"</button>
+            </span>
+        </Show>
+    }
+}
+
+/// What the last action on a panel came to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Idle,
+    Busy,
+    Done(String),
+    Failed(AppError),
+}
+
+impl Outcome {
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            Self::Failed(e) => e.field_message(name),
+            _ => None,
+        }
+    }
+}
+
+/// Runs an admin call started by a click; `ok` turns its result into the
+/// message shown, and runs before `outcome` changes.
+pub fn run<T: 'static>(
+    outcome: RwSignal<Outcome>,
+    call: impl Future<Output = Result<T, AppError>> + 'static,
+    ok: impl FnOnce(T) -> String + 'static,
+) {
+    outcome.set(Outcome::Busy);
+    leptos::task::spawn_local(async move {
+        outcome.set(match call.await {
+            Ok(value) => Outcome::Done(ok(value)),
+            Err(e) => Outcome::Failed(e),
+        });
+    });
+}
+
+#[component]
+pub fn OutcomeLine(outcome: RwSignal<Outcome>) -> impl IntoView {
+    move || match outcome.get() {
+        Outcome::Idle => None,
+        Outcome::Busy => Some(view! { <p class="outcome" role="status">"Working…"</p> }.into_any()),
+        Outcome::Done(text) => Some(view! { <p class="outcome ok" role="status">{text}</p> }.into_any()),
+        // Field errors show next to their fields; anything else shows here.
+        Outcome::Failed(e) => Some(
+            view! {
+                <p class="outcome form-error" role="alert">
+                    {e.form_message().unwrap_or_else(|| "Check the highlighted fields.".into())}
+                </p>
+            }
+            .into_any(),
+        ),
+    }
+}
+
+/// "Page 2 of 5" with previous/next; `pages` is `None` when only "is there
+/// more" is known.
+#[component]
+pub fn Pager(
+    page: RwSignal<u64>,
+    #[prop(into)] pages: Signal<Option<u64>>,
+    #[prop(into)] has_more: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <div class="pager">
+            <button type="button" class="ghost" disabled=move || page.get() <= 1
+                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"← Previous"</button>
+            <span data-testid="page">
+                {move || match pages.get() {
+                    Some(n) => format!("Page {} of {n}", page.get()),
+                    None => format!("Page {}", page.get()),
+                }}
+            </span>
+            <button type="button" class="ghost" disabled=move || !has_more.get()
+                on:click=move |_| page.update(|p| *p += 1)>"Next →"</button>
+        </div>
+    }
+}
+
+/// An admin table's time column: `2026-11-25 14:03 UTC`.
+pub fn when(ms: i64) -> String {
+    format!("{} UTC", crate::dates::format_utc(ms))
+}

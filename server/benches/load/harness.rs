@@ -1,0 +1,253 @@
+//! What every scenario needs: the real `kanect-server` binary running as a
+//! child process on a free port with a fresh data directory (killed on drop),
+//! HTTP users with their own session cookie, live sockets, and percentiles.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use futures::StreamExt;
+use reqwest::{cookie::CookieStore, header};
+use tokio_tungstenite::tungstenite::{Message as WsMessage, client::IntoClientRequest};
+
+pub type Ws = tokio_tungstenite::WebSocketStream<
+    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+>;
+
+pub const PASSWORD: &str = "correct-horse-battery-9";
+
+/// The release `kanect-server` binary serving a fresh database.
+pub struct ServerProcess {
+    child: Child,
+    pub base: String,
+    dir: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let child = Command::new(env!("CARGO_BIN_EXE_kanect-server"))
+            .current_dir(&root)
+            .env("KANECT_CONFIG", root.join("Leptos.toml"))
+            .env("KANECT_LISTEN", format!("127.0.0.1:{port}"))
+            .env("KANECT_DATA_DIR", dir.path())
+            .env("KANECT_LOG", "warn")
+            .env("KANECT_SEND_LIMIT_PER_10S", "1000000")
+            .env("KANECT_LOGIN_MAX_FAILURES", "100000")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("kanect-server starts");
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "kanect-server did not listen");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        server
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.dir.path().join("kanect.db")
+    }
+
+    /// Resident memory of the server process, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc/<pid>/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A signed-up user with a session, calling server functions as the app does.
+#[derive(Clone)]
+pub struct User {
+    pub name: String,
+    http: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+    base: String,
+}
+
+impl User {
+    pub async fn signup(base: &str, name: &str) -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .pool_max_idle_per_host(64)
+            .build()
+            .unwrap();
+        let user = Self {
+            name: name.to_owned(),
+            http,
+            jar,
+            base: base.to_owned(),
+        };
+        let email = format!("{name}@example.org");
+        user.call(
+            "signup",
+            &[
+                ("username", name),
+                ("email", &email),
+                ("password", PASSWORD),
+                ("password_again", PASSWORD),
+            ],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("sign up {name}: {e}"));
+        user
+    }
+
+    /// Signs up `n` users named `{prefix}{i}`, a few at a time.
+    pub async fn many(base: &str, prefix: &str, n: usize) -> Vec<User> {
+        futures::stream::iter(0..n)
+            .map(|i| {
+                let name = format!("{prefix}{i}");
+                async move { User::signup(base, &name).await }
+            })
+            .buffered(4)
+            .collect()
+            .await
+    }
+
+    /// Calls `/api/{endpoint}`; a non-2xx answer is an error with its body.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Result<String, String> {
+        let res = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header(header::ORIGIN, &self.base)
+            .header(header::ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let ok = res.status().is_success();
+        let body = res.text().await.map_err(|e| e.to_string())?;
+        if ok { Ok(body) } else { Err(body) }
+    }
+
+    pub async fn send(&self, to: &str, body: &str, client_id: &str) -> Result<String, String> {
+        self.call(
+            "send",
+            &[("to", to), ("body", body), ("client_id", client_id)],
+        )
+        .await
+    }
+
+    /// Opens `/ws` and reads past the `hello` event.
+    pub async fn socket(&self) -> Result<Ws, String> {
+        let url = format!("{}/ws", self.base.replace("http://", "ws://"));
+        let mut req = url.into_client_request().map_err(|e| e.to_string())?;
+        let cookie = self
+            .jar
+            .cookies(&self.base.parse().unwrap())
+            .ok_or("no session cookie")?;
+        req.headers_mut().insert("cookie", cookie);
+        req.headers_mut()
+            .insert("origin", self.base.parse().unwrap());
+        let (mut ws, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .map_err(|e| e.to_string())?;
+        match ws.next().await {
+            Some(Ok(WsMessage::Text(t))) if t.contains("\"hello\"") => Ok(ws),
+            other => Err(format!("expected hello, got {other:?}")),
+        }
+    }
+}
+
+/// Reads `ws` until it closes, handing every `message` event's `client_id`
+/// and arrival instant to `seen` (the instant is taken before parsing).
+pub fn watch(
+    mut ws: Ws,
+    seen: tokio::sync::mpsc::UnboundedSender<(String, Instant)>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(Ok(frame)) = ws.next().await {
+            let at = Instant::now();
+            if let WsMessage::Text(text) = frame {
+                let event: serde_json::Value = match serde_json::from_str(&text) {
+                    Ok(v) => v,
+                    Err(_) => continue,
+                };
+                if event["type"] == "message"
+                    && let Some(id) = event["message"]["client_id"].as_str()
+                    && seen.send((id.to_owned(), at)).is_err()
+                {
+                    return;
+                }
+            }
+        }
+    })
+}
+
+/// A client id that carries its send instant: `{tag}-{seq}-{micros since t0}`.
+pub fn stamped_id(tag: &str, seq: u64, t0: Instant) -> String {
+    format!("{tag}-{seq:09}-{:012}", t0.elapsed().as_micros())
+}
+
+/// The send instant encoded by `stamped_id`.
+pub fn stamp_of(id: &str, t0: Instant) -> Option<Instant> {
+    let micros: u64 = id.rsplit('-').next()?.parse().ok()?;
+    Some(t0 + Duration::from_micros(micros))
+}
+
+/// Latency percentiles of a sample.
+pub struct Percentiles {
+    pub n: usize,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+}
+
+impl Percentiles {
+    pub fn of(mut samples: Vec<Duration>) -> Self {
+        assert!(!samples.is_empty(), "no samples");
+        samples.sort_unstable();
+        let at = |p: f64| samples[((samples.len() as f64 * p).ceil() as usize).clamp(1, samples.len()) - 1];
+        Self {
+            n: samples.len(),
+            p50: at(0.50),
+            p99: at(0.99),
+            max: *samples.last().unwrap(),
+        }
+    }
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// The first column of the first row of `sql`, as an integer.
+pub async fn scalar(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or_else(|| panic!("{sql}: no row"));
+    row.try_get_by_index::<i64>(0).expect("a number")
+}

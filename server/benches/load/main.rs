@@ -1,0 +1,93 @@
+//! Kanect's load benchmark: `cargo bench -p server --bench load`.
+//!
+//! Runs the release `kanect-server` binary as a child process on loopback with
+//! a fresh database and drives it like real clients (HTTP server functions and
+//! WebSockets), printing one Markdown table: delivery latency at light and
+//! heavy load, sustained durable sends, history pages at 10 / 10k / 1M
+//! messages, and concurrent sockets with their memory. Each figure is compared
+//! with a baseline measured in the same run. `-- --quick` shrinks every
+//! scenario for a smoke run. Results and reading notes: docs/performance.md.
+
+mod delivery;
+mod harness;
+mod pages;
+mod report;
+mod sockets;
+mod throughput;
+
+use harness::ServerProcess;
+use report::Report;
+
+struct Sizes {
+    light_sends: u64,
+    heavy_rate: u64,
+    heavy_secs: u64,
+    durable_secs: u64,
+    page_requests: usize,
+    page_sizes: &'static [u64],
+    sockets: usize,
+}
+
+const FULL: Sizes = Sizes {
+    light_sends: 1_000,
+    heavy_rate: 1_000,
+    heavy_secs: 10,
+    durable_secs: 10,
+    page_requests: 1_000,
+    page_sizes: &[10, 10_000, 1_000_000],
+    sockets: 20_000,
+};
+
+const QUICK: Sizes = Sizes {
+    light_sends: 100,
+    heavy_rate: 200,
+    heavy_secs: 2,
+    durable_secs: 2,
+    page_requests: 100,
+    page_sizes: &[10, 10_000],
+    sockets: 500,
+};
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let sizes = if args.iter().any(|a| a == "--quick") {
+        QUICK
+    } else {
+        FULL
+    };
+    let sockets = socket_budget(sizes.sockets);
+
+    println!(
+        "Kanect load benchmark: {} CPUs, loopback, release build\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    Report::header();
+    {
+        let server = ServerProcess::start().await;
+        delivery::light(&server.base, sizes.light_sends).await;
+        delivery::heavy(&server.base, sizes.heavy_rate, sizes.heavy_secs, 50).await;
+    }
+    {
+        let server = ServerProcess::start().await;
+        throughput::over_http(&server, 32, 256, sizes.durable_secs).await;
+    }
+    {
+        let server = ServerProcess::start().await;
+        pages::run(&server, sizes.page_requests, sizes.page_sizes).await;
+    }
+    sockets::run(sockets).await;
+}
+
+/// Raises the open-file limit (the server child inherits it) and returns how
+/// many sockets fit: each needs a descriptor on both ends.
+fn socket_budget(wanted: usize) -> usize {
+    let want = (wanted as u64 + 1_000).max(4_096);
+    let _ = rlimit::setrlimit(rlimit::Resource::NOFILE, want, want);
+    let limit = rlimit::increase_nofile_limit(want).unwrap_or(1_024);
+    let fits = limit.saturating_sub(500) as usize;
+    if fits < wanted {
+        eprintln!("open-file limit {limit}: measuring {fits} sockets instead of {wanted}");
+    }
+    wanted.min(fits)
+}

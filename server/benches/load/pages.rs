@@ -1,0 +1,115 @@
+//! History pages: the `messages` server function for conversations of 10,
+//! 10,000 and 1,000,000 messages. The big conversation is seeded interleaved
+//! with as many messages of another pair, so its rows are scattered through
+//! the table as in a real database. Each size is timed for the newest page and
+//! for pages at random depths (`before` a random id of the conversation); the
+//! baseline is the same request against the 10-message conversation.
+
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+use crate::{
+    harness::{Percentiles, ServerProcess, User, ms, scalar},
+    report::Report,
+};
+
+pub async fn run(server: &ServerProcess, requests: usize, sizes: &[u64]) {
+    let users = User::many(&server.base, "page", 2 * sizes.len() + 1).await;
+    let db = sea_orm::Database::connect(format!(
+        "sqlite://{}?mode=rw",
+        server.database_path().display()
+    ))
+    .await
+    .expect("open the server's database");
+    let noise_peer = id_of(&db, &users[2 * sizes.len()].name).await;
+
+    let mut baseline: Option<(Duration, Duration)> = None;
+    for (i, &size) in sizes.iter().enumerate() {
+        let (reader, peer) = (&users[2 * i], &users[2 * i + 1]);
+        let (a, b) = (id_of(&db, &reader.name).await, id_of(&db, &peer.name).await);
+        let seeding = Instant::now();
+        seed(&db, a, b, noise_peer, size).await;
+        let seeded = seeding.elapsed();
+        let (lo, hi) = id_range(&db, a, b).await;
+
+        let newest = time_pages(reader, &peer.name, requests, |_| None).await;
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let deep = time_pages(reader, &peer.name, requests, |_| {
+            rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            Some(lo + (rng >> 33) as i64 % (hi - lo + 1))
+        })
+        .await;
+        let scenario = format!("History page, {size} messages (seeded in {:.1} s)", seeded.as_secs_f64());
+        let (b50, b99) = *baseline.get_or_insert((newest.p50, newest.p99));
+        for (name, p) in [("newest page", &newest), ("page at a random depth", &deep)] {
+            Report::compared(
+                &scenario,
+                &format!("{name}, p50 / p99"),
+                format!("{} / {}", ms(p.p50), ms(p.p99)),
+                format!("{} / {} (10 messages, newest)", ms(b50), ms(b99)),
+                p.p50.as_secs_f64() / b50.as_secs_f64(),
+            );
+        }
+    }
+}
+
+async fn time_pages(
+    reader: &User,
+    peer: &str,
+    requests: usize,
+    mut before: impl FnMut(usize) -> Option<i64>,
+) -> Percentiles {
+    let mut samples = Vec::with_capacity(requests);
+    for i in 0..requests {
+        let before = before(i).map(|b| b.to_string());
+        let mut form = vec![("peer", peer)];
+        if let Some(b) = &before {
+            form.push(("before", b));
+        }
+        let t = Instant::now();
+        let page = reader.call("messages", &form).await.expect("a page");
+        samples.push(t.elapsed());
+        assert!(page.contains("\"messages\":["), "{page}");
+    }
+    Percentiles::of(samples)
+}
+
+async fn id_of(db: &DatabaseConnection, username: &str) -> i64 {
+    scalar(
+        db,
+        &format!("SELECT id FROM users WHERE username_key = '{username}'"),
+    )
+    .await
+}
+
+async fn id_range(db: &DatabaseConnection, a: i64, b: i64) -> (i64, i64) {
+    let (lo, hi) = (a.min(b), a.max(b));
+    let first = scalar(db, &format!("SELECT MIN(id) FROM messages WHERE pair_lo = {lo} AND pair_hi = {hi}")).await;
+    let last = scalar(db, &format!("SELECT MAX(id) FROM messages WHERE pair_lo = {lo} AND pair_hi = {hi}")).await;
+    (first, last)
+}
+
+/// `size` messages between `a` and `b` (alternating senders); from 10,000 up,
+/// interleaved one for one with messages between `a` and `noise`.
+async fn seed(db: &DatabaseConnection, a: i64, b: i64, noise: i64, size: u64) {
+    let step = if size >= 10_000 { 2 } else { 1 };
+    let (lo, hi) = (a.min(b), a.max(b));
+    let (nlo, nhi) = (a.min(noise), a.max(noise));
+    let now = app::db::now_millis();
+    let sql = format!(
+        "INSERT INTO messages (sender_id, recipient_id, pair_lo, pair_hi, body, client_id, created_at)
+         WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x + 1 < {total})
+         SELECT
+           CASE WHEN x % {step} = 0 THEN (CASE WHEN (x / {step}) % 2 = 0 THEN {a} ELSE {b} END) ELSE {a} END,
+           CASE WHEN x % {step} = 0 THEN (CASE WHEN (x / {step}) % 2 = 0 THEN {b} ELSE {a} END) ELSE {noise} END,
+           CASE WHEN x % {step} = 0 THEN {lo} ELSE {nlo} END,
+           CASE WHEN x % {step} = 0 THEN {hi} ELSE {nhi} END,
+           'Seeded message number ' || x || ', long enough to look like a real line of chat.',
+           'seed-' || {b} || '-' || x,
+           {now} - ({total} - x) * 1000
+         FROM c",
+        total = size * step,
+    );
+    db.execute_unprepared(&sql).await.expect("seed messages");
+}

@@ -1,0 +1,172 @@
+//! Sustained durable sends: many senders keep a fixed number of sends in
+//! flight for a while; a send counts once the server acknowledged it, which it
+//! does only after the commit. Afterwards the rows are counted in the database
+//! file itself: every acknowledged message must be there, exactly once.
+//!
+//! Two baselines run in the same process on a fresh database with the server's
+//! own settings: one transaction per message (what a naive server does), and
+//! Kanect's group-commit writer called directly (its capacity without HTTP).
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use app::{
+    chat::writer::{NewMessage, Writer},
+    live::hub::Hub,
+};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
+
+use crate::{
+    harness::{ServerProcess, User, scalar},
+    report::Report,
+};
+
+pub async fn over_http(server: &ServerProcess, users: usize, in_flight: usize, secs: u64) {
+    let users = Arc::new(User::many(&server.base, "tp", users).await);
+    let (acked, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let t0 = Instant::now();
+    let stop = t0 + Duration::from_secs(secs);
+    let workers: Vec<_> = (0..in_flight)
+        .map(|w| {
+            let (users, acked, failed) = (users.clone(), acked.clone(), failed.clone());
+            tokio::spawn(async move {
+                let me = &users[w % users.len()];
+                let to = &users[(w + 1) % users.len()].name;
+                let mut seq = 0u64;
+                while Instant::now() < stop {
+                    let id = format!("tp-{w:05}-{seq:09}");
+                    match me.send(to, "durable", &id).await {
+                        Ok(_) => acked.fetch_add(1, Ordering::Relaxed),
+                        Err(_) => failed.fetch_add(1, Ordering::Relaxed),
+                    };
+                    seq += 1;
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.expect("worker");
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    let acked = acked.load(Ordering::Relaxed);
+    let failed = failed.load(Ordering::Relaxed);
+
+    let db = sea_orm::Database::connect(format!(
+        "sqlite://{}?mode=ro",
+        server.database_path().display()
+    ))
+    .await
+    .expect("open the server's database");
+    let stored = scalar(&db, "SELECT COUNT(*) FROM messages WHERE client_id LIKE 'tp-%'").await as u64;
+
+    let baseline = one_commit_per_message(in_flight, secs.min(5)).await;
+    let direct = group_commit_direct(in_flight, secs.min(5)).await;
+    let rate = acked as f64 / elapsed;
+    let scenario = format!("Durable sends ({in_flight} in flight, {secs} s)");
+    Report::compared(
+        &scenario,
+        "acknowledged sends/s over HTTP (`send`)",
+        format!("{rate:.0}/s"),
+        format!("{baseline:.0}/s (one commit per message)"),
+        rate / baseline,
+    );
+    Report::compared(
+        &scenario,
+        "group-commit writer alone (no HTTP)",
+        format!("{direct:.0}/s"),
+        format!("{baseline:.0}/s (one commit per message)"),
+        direct / baseline,
+    );
+    Report::row(
+        &scenario,
+        "acknowledged / failed / rows in the database",
+        format!("{acked} / {failed} / {stored}"),
+    );
+    assert_eq!(stored, acked, "every acknowledged message is stored exactly once");
+}
+
+/// A fresh database with the server's settings and two users.
+async fn fresh_db() -> (tempfile::TempDir, DatabaseConnection) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+    let db = app::db::connect_and_migrate(&url).await.expect("database");
+    db.execute_unprepared(
+        "INSERT INTO users (username, username_key, email, password_hash, role, is_active, created_at) VALUES
+         ('a', 'a', 'a@example.org', 'x', 'user', 1, 0), ('b', 'b', 'b@example.org', 'x', 'user', 1, 0)",
+    )
+    .await
+    .expect("users");
+    (dir, db)
+}
+
+/// `in_flight` tasks, each inserting one message per transaction.
+async fn one_commit_per_message(in_flight: usize, secs: u64) -> f64 {
+    let (_dir, db) = fresh_db().await;
+    let done = Arc::new(AtomicU64::new(0));
+    let t0 = Instant::now();
+    let stop = t0 + Duration::from_secs(secs);
+    let tasks: Vec<_> = (0..in_flight)
+        .map(|w| {
+            let (db, done) = (db.clone(), done.clone());
+            tokio::spawn(async move {
+                let mut seq = 0u64;
+                while Instant::now() < stop {
+                    let txn = db.begin().await.expect("begin");
+                    txn.execute_raw(Statement::from_sql_and_values(
+                        txn.get_database_backend(),
+                        "INSERT INTO messages (sender_id, recipient_id, pair_lo, pair_hi, body, client_id, created_at) VALUES (1, 2, 1, 2, 'durable', ?, 0)",
+                        [format!("naive-{w:05}-{seq:09}").into()],
+                    ))
+                    .await
+                    .expect("insert");
+                    txn.commit().await.expect("commit");
+                    done.fetch_add(1, Ordering::Relaxed);
+                    seq += 1;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("task");
+    }
+    done.load(Ordering::Relaxed) as f64 / t0.elapsed().as_secs_f64()
+}
+
+/// `in_flight` tasks sending through Kanect's writer on a fresh database.
+async fn group_commit_direct(in_flight: usize, secs: u64) -> f64 {
+    let (_dir, db) = fresh_db().await;
+    let writer = Writer::start(db, Hub::new());
+    let done = Arc::new(AtomicU64::new(0));
+    let t0 = Instant::now();
+    let stop = t0 + Duration::from_secs(secs);
+    let tasks: Vec<_> = (0..in_flight)
+        .map(|w| {
+            let (writer, done) = (writer.clone(), done.clone());
+            tokio::spawn(async move {
+                let mut seq = 0u64;
+                while Instant::now() < stop {
+                    writer
+                        .send(NewMessage {
+                            sender_id: 1,
+                            recipient_id: 2,
+                            body: "durable".into(),
+                            client_id: format!("direct-{w:05}-{seq:09}"),
+                        })
+                        .await
+                        .expect("stored");
+                    done.fetch_add(1, Ordering::Relaxed);
+                    seq += 1;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("task");
+    }
+    done.load(Ordering::Relaxed) as f64 / t0.elapsed().as_secs_f64()
+}
