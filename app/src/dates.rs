@@ -33,7 +33,11 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
 pub fn format_utc(ms: i64) -> String {
     let (y, mo, d) = civil_from_days(ms.div_euclid(DAY_MS));
     let minutes = ms.rem_euclid(DAY_MS) / 60_000;
-    format!("{y:04}-{mo:02}-{d:02} {:02}:{:02}", minutes / 60, minutes % 60)
+    format!(
+        "{y:04}-{mo:02}-{d:02} {:02}:{:02}",
+        minutes / 60,
+        minutes % 60
+    )
 }
 
 /// The start (UTC midnight, in ms) of a `YYYY-MM-DD` date, if it is a real date.
@@ -70,8 +74,20 @@ mod tests {
     fn parses_real_dates_only() {
         assert_eq!(parse_date("1970-01-01"), Some(0));
         assert_eq!(parse_date("2000-02-29"), Some(951_782_400_000));
-        assert_eq!(parse_date(" 2026-11-25 "), Some(days_from_civil(2026, 11, 25) * DAY_MS));
-        for bad in ["2026-02-29", "2026-13-01", "2026-00-10", "26-11-25", "2026/11/25", "", "2026-11-5", "abcd-ef-gh"] {
+        assert_eq!(
+            parse_date(" 2026-11-25 "),
+            Some(days_from_civil(2026, 11, 25) * DAY_MS)
+        );
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "26-11-25",
+            "2026/11/25",
+            "",
+            "2026-11-5",
+            "abcd-ef-gh",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
     }

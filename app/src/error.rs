@@ -79,8 +79,8 @@ pub enum AppError {
     Internal,
     /// The request never reached Kanect's code, or its answer could not be read
     /// (network down, server restarting, malformed request).
-    #[error("{0}")]
-    Transport(String),
+    #[error("{message}")]
+    Transport { message: String },
 }
 
 impl AppError {
@@ -128,7 +128,7 @@ impl AppError {
             Self::Conflict { .. } => 409,
             Self::Validation { .. } => 422,
             Self::RateLimited { .. } => 429,
-            Self::Transport(_) => 400,
+            Self::Transport { .. } => 400,
             Self::Internal => 500,
         }
     }
@@ -157,7 +157,9 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport(value.to_string())
+        Self::Transport {
+            message: value.to_string(),
+        }
     }
 }
 
@@ -256,6 +258,28 @@ mod tests {
         assert_eq!(err.field_message("page").as_deref(), Some("bad"));
         assert_eq!(err.field_message("to").as_deref(), Some("worse"));
         assert!(Fields::default().finish().is_ok());
+    }
+
+    #[test]
+    fn every_kind_of_error_serialises() {
+        let all = [
+            AppError::unauthorized(),
+            AppError::Forbidden,
+            AppError::not_found("User"),
+            AppError::field("page", "bad"),
+            AppError::Conflict {
+                message: "last admin".into(),
+            },
+            AppError::RateLimited {
+                retry_after_secs: 3,
+            },
+            AppError::Internal,
+            AppError::from_server_fn_error(ServerFnErrorErr::Args("user_id: invalid digit".into())),
+        ];
+        for err in all {
+            let json = serde_json::to_string(&err).unwrap_or_else(|e| panic!("{err:?}: {e}"));
+            assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
+        }
     }
 
     #[test]

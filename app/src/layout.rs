@@ -16,6 +16,7 @@ pub fn TopBar() -> impl IntoView {
                     auth.user.await.ok().flatten().map(|me| {
                         view! {
                             <div class="topbar-user">
+                                {me.is_admin.then(|| view! { <A href="/admin" attr:class="topbar-link">"Admin"</A> })}
                                 <span class="topbar-name" data-testid="me">{me.username}</span>
                                 <LogoutButton />
                             </div>

@@ -22,3 +22,11 @@ export async function signUp(page: Page, username: string, password = PASSWORD) 
   await page.getByLabel('Password again').fill(password);
   await page.getByRole('button', { name: 'Sign up' }).click();
 }
+
+export async function logIn(page: Page, login: string, password = PASSWORD) {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('Username or email').fill(login);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}

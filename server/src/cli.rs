@@ -26,7 +26,11 @@ use crate::Config;
 pub const PASSWORD_ENV: &str = "KANECT_PASSWORD";
 
 #[derive(Debug, Parser)]
-#[command(name = "kanect-server", version, about = "Kanect, the real-time chat server")]
+#[command(
+    name = "kanect-server",
+    version,
+    about = "Kanect, the real-time chat server"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -104,7 +108,15 @@ async fn reset(db: &sea_orm::DatabaseConnection, username: &str) -> Result<Strin
         .await?
         .ok_or_else(|| AppError::field("username", format!("No user is called {username}.")))?;
     let password = read_password()?;
-    reset_password(db, None, &Actor::command_line(), &target, &password, &password).await?;
+    reset_password(
+        db,
+        None,
+        &Actor::command_line(),
+        &target,
+        &password,
+        &password,
+    )
+    .await?;
     Ok(format!(
         "New password set for {}; their sessions were ended.",
         target.username
@@ -115,16 +127,24 @@ fn read_password() -> Result<String, AppError> {
     if let Ok(password) = std::env::var(PASSWORD_ENV) {
         return Ok(password);
     }
-    let unreadable = |e: std::io::Error| AppError::Transport(format!("cannot read the password: {e}"));
+    let unreadable = |e: std::io::Error| AppError::Transport {
+        message: format!("cannot read the password: {e}"),
+    };
     if std::io::stdin().is_terminal() {
         let password = rpassword::prompt_password("Password: ").map_err(unreadable)?;
         let again = rpassword::prompt_password("Password again: ").map_err(unreadable)?;
         if password != again {
-            return Err(AppError::field("password_again", "The two passwords differ."));
+            return Err(AppError::field(
+                "password_again",
+                "The two passwords differ.",
+            ));
         }
         return Ok(password);
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(unreadable)?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(unreadable)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }

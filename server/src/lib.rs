@@ -5,6 +5,7 @@
 //! pages and server functions, static files, sessions, the CSRF origin guard,
 //! compression and security headers. `main.rs` only adds logging and signals.
 
+mod api_status;
 pub mod cli;
 pub mod config;
 mod origin_guard;
@@ -140,6 +141,7 @@ fn router(state: AppState) -> Router {
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
+        .layer(middleware::from_fn(api_status::malformed_is_400))
         .layer(middleware::from_fn_with_state(
             settings,
             origin_guard::require_same_origin,

@@ -158,9 +158,14 @@ pub async fn admin_messages(
             let (state, _) = admin().await?;
             let mut check = Fields::default();
             let mut ids = [None, None];
-            for (slot, (field, name)) in [("user_a", &user_a), ("user_b", &user_b)].into_iter().enumerate() {
+            for (slot, (field, name)) in [("user_a", &user_a), ("user_b", &user_b)]
+                .into_iter()
+                .enumerate()
+            {
                 if let Some(name) = name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-                    ids[slot] = check.take(user_named(&state.db, field, name).await?).map(|u| u.id);
+                    ids[slot] = check
+                        .take(user_named(&state.db, field, name).await?)
+                        .map(|u| u.id);
                 }
             }
             let query = super::moderation::MessageQuery {
@@ -174,7 +179,10 @@ pub async fn admin_messages(
             if let (Some(from), Some(to)) = (query.from, query.to)
                 && to < from
             {
-                check.add(FieldError::new("to", "The end date is before the start date."));
+                check.add(FieldError::new(
+                    "to",
+                    "The end date is before the start date.",
+                ));
             }
             check.finish()?;
             super::moderation::search(&state.db, query).await
@@ -212,9 +220,14 @@ pub async fn admin_audit(
             let (state, _) = admin().await?;
             let mut check = Fields::default();
             let mut ids = [None, None];
-            for (slot, (field, name)) in [("actor", &actor), ("target", &target)].into_iter().enumerate() {
+            for (slot, (field, name)) in [("actor", &actor), ("target", &target)]
+                .into_iter()
+                .enumerate()
+            {
                 if let Some(name) = name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-                    ids[slot] = check.take(user_named(&state.db, field, name).await?).map(|u| u.id);
+                    ids[slot] = check
+                        .take(user_named(&state.db, field, name).await?)
+                        .map(|u| u.id);
                 }
             }
             let action = check.take(parse_action(action.as_deref()));

@@ -230,8 +230,14 @@ mod tests {
         assert_eq!(RoleFilter::parse(None), Ok(RoleFilter::Any));
         assert_eq!(RoleFilter::parse(Some("admin")), Ok(RoleFilter::Admin));
         assert_eq!(RoleFilter::parse(Some("root")).unwrap_err().field, "role");
-        assert_eq!(ActiveFilter::parse(Some("inactive")), Ok(ActiveFilter::Inactive));
-        assert_eq!(ActiveFilter::parse(Some("yes")).unwrap_err().field, "active");
+        assert_eq!(
+            ActiveFilter::parse(Some("inactive")),
+            Ok(ActiveFilter::Inactive)
+        );
+        assert_eq!(
+            ActiveFilter::parse(Some("yes")).unwrap_err().field,
+            "active"
+        );
         assert_eq!(UserSort::parse(Some("newest")), Ok(UserSort::Newest));
         assert_eq!(UserSort::parse(Some("id; drop")).unwrap_err().field, "sort");
         assert_eq!(parse_role("user"), Ok(ROLE_USER));

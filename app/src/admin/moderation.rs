@@ -115,7 +115,10 @@ pub async fn delete(
     let recipient = people
         .iter()
         .find(|u| u.id == found.recipient_id)
-        .map_or_else(|| format!("#{}", found.recipient_id), |u| u.username.clone());
+        .map_or_else(
+            || format!("#{}", found.recipient_id),
+            |u| u.username.clone(),
+        );
     let txn = db.begin().await?;
     let deleted = message::Entity::delete_by_id(id).exec(&txn).await?;
     if deleted.rows_affected == 0 {

@@ -17,7 +17,10 @@ pub async fn stats(db: &DatabaseConnection, hub: &Hub) -> Result<Stats, AppError
     let active = user::Column::IsActive.eq(true);
     Ok(Stats {
         users: user::Entity::find().count(db).await?,
-        active_users: user::Entity::find().filter(active.clone()).count(db).await?,
+        active_users: user::Entity::find()
+            .filter(active.clone())
+            .count(db)
+            .await?,
         admins: user::Entity::find()
             .filter(active)
             .filter(user::Column::Role.eq(ROLE_ADMIN))

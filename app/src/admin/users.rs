@@ -104,7 +104,11 @@ pub struct UserQuery<'a> {
     pub page: u64,
 }
 
-pub async fn list(db: &DatabaseConnection, hub: &Hub, q: UserQuery<'_>) -> Result<UserList, AppError> {
+pub async fn list(
+    db: &DatabaseConnection,
+    hub: &Hub,
+    q: UserQuery<'_>,
+) -> Result<UserList, AppError> {
     let mut query = user::Entity::find();
     if let Some(text) = q.search {
         let pattern = contains(&text.to_lowercase());
@@ -204,8 +208,20 @@ pub async fn set_role(
     if update.exec(&txn).await?.rows_affected == 0 {
         return Err(last_admin(&target));
     }
-    let action = if role == ROLE_ADMIN { "promote" } else { "demote" };
-    audit::record(&txn, actor, action, Some(&target), None, format!("role: {} → {role}", target.role)).await?;
+    let action = if role == ROLE_ADMIN {
+        "promote"
+    } else {
+        "demote"
+    };
+    audit::record(
+        &txn,
+        actor,
+        action,
+        Some(&target),
+        None,
+        format!("role: {} → {role}", target.role),
+    )
+    .await?;
     txn.commit().await?;
     Ok(view(&find(db, id).await?, None))
 }
@@ -259,7 +275,10 @@ pub async fn reset_password(
 ) -> Result<(), AppError> {
     let password = Password::parse(raw).map_err(|f| AppError::Validation { fields: vec![f] })?;
     if raw != again {
-        return Err(AppError::field("password_again", "The two passwords differ."));
+        return Err(AppError::field(
+            "password_again",
+            "The two passwords differ.",
+        ));
     }
     let local_part = target.email.split('@').next().unwrap_or_default();
     if password::is_common(password.expose(), &[&target.username, local_part]) {
@@ -347,7 +366,15 @@ pub async fn create_admin(
         row.role = Set(ROLE_ADMIN.to_owned());
         row.is_active = Set(true);
         row.update(&txn).await?;
-        audit::record(&txn, &actor, "promote", Some(&u), None, "role: user → admin").await?;
+        audit::record(
+            &txn,
+            &actor,
+            "promote",
+            Some(&u),
+            None,
+            "role: user → admin",
+        )
+        .await?;
         txn.commit().await?;
         return Ok(AdminCreated::Promoted);
     }

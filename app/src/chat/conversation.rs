@@ -94,7 +94,8 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
                     .cloned(),
             )
         });
-        chat.deleted.with(|gone| all.retain(|m| !gone.contains(&m.id)));
+        chat.deleted
+            .with(|gone| all.retain(|m| !gone.contains(&m.id)));
         (pid, all)
     });
 

@@ -29,7 +29,8 @@ impl SendLimiter {
         let burst = NonZeroU32::new(per_10s.max(1)).expect("at least 1");
         // One token back every 10 s / per_10s (in nanoseconds, so large limits
         // never round down to a zero period).
-        let period = std::time::Duration::from_nanos((10_000_000_000 / u64::from(burst.get())).max(1));
+        let period =
+            std::time::Duration::from_nanos((10_000_000_000 / u64::from(burst.get())).max(1));
         let quota = Quota::with_period(period)
             .expect("non-zero period")
             .allow_burst(burst);
@@ -280,7 +281,9 @@ mod tests {
         }
         assert!(matches!(
             limit.check(1),
-            Err(AppError::RateLimited { retry_after_secs: 1.. })
+            Err(AppError::RateLimited {
+                retry_after_secs: 1..
+            })
         ));
         assert!(limit.check(2).is_ok(), "another user has their own budget");
     }

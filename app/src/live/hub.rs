@@ -284,7 +284,10 @@ mod tests {
         let mut other = hub.subscribe(6);
         hub.sign_out(5);
         for sub in [&mut a, &mut b] {
-            assert_eq!(&*sub.frames.recv().await.unwrap().text, r#"{"type":"signed_out"}"#);
+            assert_eq!(
+                &*sub.frames.recv().await.unwrap().text,
+                r#"{"type":"signed_out"}"#
+            );
             assert!(sub.frames.recv().await.is_none());
         }
         assert!(other.frames.try_recv().is_err());

@@ -109,9 +109,7 @@ pub async fn heavy(base: &str, rate: u64, secs: u64, pairs: usize) {
     let failed = failures.load(Ordering::Relaxed);
     let missing = total - failed - latencies.len() as u64;
     let p = Percentiles::of(latencies);
-    let scenario = format!(
-        "Delivery, heavy ({rate} sends/s for {secs} s over {pairs} pairs)"
-    );
+    let scenario = format!("Delivery, heavy ({rate} sends/s for {secs} s over {pairs} pairs)");
     Report::row(
         &scenario,
         "offered rate",

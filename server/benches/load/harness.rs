@@ -13,9 +13,8 @@ use futures::StreamExt;
 use reqwest::{cookie::CookieStore, header};
 use tokio_tungstenite::tungstenite::{Message as WsMessage, client::IntoClientRequest};
 
-pub type Ws = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub const PASSWORD: &str = "correct-horse-battery-9";
 
@@ -227,7 +226,9 @@ impl Percentiles {
     pub fn of(mut samples: Vec<Duration>) -> Self {
         assert!(!samples.is_empty(), "no samples");
         samples.sort_unstable();
-        let at = |p: f64| samples[((samples.len() as f64 * p).ceil() as usize).clamp(1, samples.len()) - 1];
+        let at = |p: f64| {
+            samples[((samples.len() as f64 * p).ceil() as usize).clamp(1, samples.len()) - 1]
+        };
         Self {
             n: samples.len(),
             p50: at(0.50),
@@ -245,7 +246,10 @@ pub fn ms(d: Duration) -> String {
 pub async fn scalar(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
     use sea_orm::ConnectionTrait;
     let row = db
-        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .unwrap_or_else(|| panic!("{sql}: no row"));

@@ -40,7 +40,10 @@ pub async fn run(server: &ServerProcess, requests: usize, sizes: &[u64]) {
             Some(lo + (rng >> 33) as i64 % (hi - lo + 1))
         })
         .await;
-        let scenario = format!("History page, {size} messages (seeded in {:.1} s)", seeded.as_secs_f64());
+        let scenario = format!(
+            "History page, {size} messages (seeded in {:.1} s)",
+            seeded.as_secs_f64()
+        );
         let (b50, b99) = *baseline.get_or_insert((newest.p50, newest.p99));
         for (name, p) in [("newest page", &newest), ("page at a random depth", &deep)] {
             Report::compared(
@@ -85,8 +88,16 @@ async fn id_of(db: &DatabaseConnection, username: &str) -> i64 {
 
 async fn id_range(db: &DatabaseConnection, a: i64, b: i64) -> (i64, i64) {
     let (lo, hi) = (a.min(b), a.max(b));
-    let first = scalar(db, &format!("SELECT MIN(id) FROM messages WHERE pair_lo = {lo} AND pair_hi = {hi}")).await;
-    let last = scalar(db, &format!("SELECT MAX(id) FROM messages WHERE pair_lo = {lo} AND pair_hi = {hi}")).await;
+    let first = scalar(
+        db,
+        &format!("SELECT MIN(id) FROM messages WHERE pair_lo = {lo} AND pair_hi = {hi}"),
+    )
+    .await;
+    let last = scalar(
+        db,
+        &format!("SELECT MAX(id) FROM messages WHERE pair_lo = {lo} AND pair_hi = {hi}"),
+    )
+    .await;
     (first, last)
 }
 

@@ -61,7 +61,10 @@ pub async fn run(wanted: usize) {
     Report::row(
         &scenario,
         "open / refused or failed",
-        format!("{open} / {errors} (opened in {:.1} s)", open_time.as_secs_f64()),
+        format!(
+            "{open} / {errors} (opened in {:.1} s)",
+            open_time.as_secs_f64()
+        ),
     );
     Report::row(
         &scenario,
@@ -74,8 +77,10 @@ pub async fn run(wanted: usize) {
         ),
     );
 
-    // One message to users[0]: every one of its tabs must get it.
-    let tabs = open.div_ceil(USERS) as u64;
+    // One message from users[1] to users[0]: every tab of both must get it
+    // (sockets were dealt round-robin, so each user has open / USERS of them).
+    let tabs =
+        2 * (open / USERS) as u64 + u64::from(open % USERS > 0) + u64::from(open % USERS > 1);
     let t = Instant::now();
     users[1]
         .send(&users[0].name, "to every tab", "fanout-000000001")
@@ -86,7 +91,7 @@ pub async fn run(wanted: usize) {
     }
     Report::row(
         &scenario,
-        &format!("one message reaches all {tabs} open tabs of its recipient"),
+        &format!("one message reaches all {tabs} open tabs of its sender and recipient"),
         format!(
             "{} tabs in {}",
             received.load(Ordering::Relaxed),
@@ -99,10 +104,7 @@ pub async fn run(wanted: usize) {
 }
 
 /// Keeps a socket alive (answering pings) and counts `message` events.
-fn drain(
-    mut ws: crate::harness::Ws,
-    received: Arc<AtomicU64>,
-) -> tokio::task::JoinHandle<()> {
+fn drain(mut ws: crate::harness::Ws, received: Arc<AtomicU64>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         while let Some(Ok(frame)) = ws.next().await {
             if let WsMessage::Text(t) = frame

@@ -62,7 +62,11 @@ pub async fn over_http(server: &ServerProcess, users: usize, in_flight: usize, s
     ))
     .await
     .expect("open the server's database");
-    let stored = scalar(&db, "SELECT COUNT(*) FROM messages WHERE client_id LIKE 'tp-%'").await as u64;
+    let stored = scalar(
+        &db,
+        "SELECT COUNT(*) FROM messages WHERE client_id LIKE 'tp-%'",
+    )
+    .await as u64;
 
     let baseline = one_commit_per_message(in_flight, secs.min(5)).await;
     let direct = group_commit_direct(in_flight, secs.min(5)).await;
@@ -87,13 +91,19 @@ pub async fn over_http(server: &ServerProcess, users: usize, in_flight: usize, s
         "acknowledged / failed / rows in the database",
         format!("{acked} / {failed} / {stored}"),
     );
-    assert_eq!(stored, acked, "every acknowledged message is stored exactly once");
+    assert_eq!(
+        stored, acked,
+        "every acknowledged message is stored exactly once"
+    );
 }
 
 /// A fresh database with the server's settings and two users.
 async fn fresh_db() -> (tempfile::TempDir, DatabaseConnection) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.db").display()
+    );
     let db = app::db::connect_and_migrate(&url).await.expect("database");
     db.execute_unprepared(
         "INSERT INTO users (username, username_key, email, password_hash, role, is_active, created_at) VALUES

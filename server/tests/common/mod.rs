@@ -13,6 +13,8 @@ use serde_json::Value;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub base: String,
+    /// The server's own database handle, for arranging what HTTP cannot (admins).
+    pub db: sea_orm::DatabaseConnection,
     _dir: tempfile::TempDir,
 }
 
@@ -34,10 +36,12 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::settings::Settings)) ->
     tweak(&mut config.settings);
     let server = server::build(config).await.expect("server starts");
     let addr = server.local_addr();
+    let db = server.state().db.clone();
     tokio::spawn(server.run(std::future::pending()));
     TestApp {
         addr,
         base: format!("http://{addr}"),
+        db,
         _dir: dir,
     }
 }
@@ -62,6 +66,26 @@ impl Reply {
 }
 
 impl TestApp {
+    /// A new account, logged in.
+    pub async fn user(&self, name: &str) -> Client {
+        let c = self.client();
+        let r = c.signup(name, GOOD_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        c
+    }
+
+    /// A new account made admin the way `kanect-server create-admin` does.
+    pub async fn admin(&self, name: &str) -> Client {
+        let c = self.user(name).await;
+        let made = app::admin::users::create_admin(&self.db, name, async || {
+            unreachable!("the account exists")
+        })
+        .await
+        .unwrap();
+        assert_eq!(made, app::admin::users::AdminCreated::Promoted);
+        c
+    }
+
     pub fn client(&self) -> Client {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Client {
@@ -234,6 +258,22 @@ impl Socket {
                 if want(&event) {
                     return event;
                 }
+            }
+        }
+    }
+
+    /// Waits (up to 5 s) for the server to close the socket.
+    pub async fn expect_closed(&mut self) {
+        use futures::StreamExt;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .expect("the socket closes within 5 s")
+            {
+                None | Some(Err(_)) => return,
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) => return,
+                Some(Ok(_)) => {}
             }
         }
     }

@@ -18,11 +18,17 @@ pub fn AuditPage() -> impl IntoView {
     let page = RwSignal::new(1u64);
     let list = Resource::new(
         move || (action.get(), applied.get(), page.get()),
-        |(action, (actor, target), page)| admin_audit(Some(action), Some(actor), Some(target), Some(page)),
+        |(action, (actor, target), page)| {
+            admin_audit(Some(action), Some(actor), Some(target), Some(page))
+        },
     );
     let ok = move || list.get().and_then(|r| r.ok());
     let error_for = move |name: &'static str| {
-        move || list.get().and_then(|r| r.err()).and_then(|e| e.field_message(name))
+        move || {
+            list.get()
+                .and_then(|r| r.err())
+                .and_then(|e| e.field_message(name))
+        }
     };
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

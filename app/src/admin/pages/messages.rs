@@ -26,12 +26,24 @@ pub fn MessagesPage() -> impl IntoView {
     let list = Resource::new(
         move || (query.get(), page.get(), version.get()),
         |(q, page, _)| {
-            admin_messages(Some(q.user_a), Some(q.user_b), Some(q.text), Some(q.from), Some(q.to), Some(page))
+            admin_messages(
+                Some(q.user_a),
+                Some(q.user_b),
+                Some(q.text),
+                Some(q.from),
+                Some(q.to),
+                Some(page),
+            )
         },
     );
-    let has_more = Signal::derive(move || list.get().and_then(|r| r.ok()).is_some_and(|l| l.has_more));
+    let has_more =
+        Signal::derive(move || list.get().and_then(|r| r.ok()).is_some_and(|l| l.has_more));
     let error_for = move |name: &'static str| {
-        move || list.get().and_then(|r| r.err()).and_then(|e| e.field_message(name))
+        move || {
+            list.get()
+                .and_then(|r| r.err())
+                .and_then(|e| e.field_message(name))
+        }
     };
     let search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -129,7 +129,9 @@ pub fn OutcomeLine(outcome: RwSignal<Outcome>) -> impl IntoView {
     move || match outcome.get() {
         Outcome::Idle => None,
         Outcome::Busy => Some(view! { <p class="outcome" role="status">"Working…"</p> }.into_any()),
-        Outcome::Done(text) => Some(view! { <p class="outcome ok" role="status">{text}</p> }.into_any()),
+        Outcome::Done(text) => {
+            Some(view! { <p class="outcome ok" role="status">{text}</p> }.into_any())
+        }
         // Field errors show next to their fields; anything else shows here.
         Outcome::Failed(e) => Some(
             view! {

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 
 use super::{ConfirmButton, Outcome, OutcomeLine, run};
 use crate::admin::{
-    api::{admin_end_sessions, admin_reset_password, admin_set_active, admin_set_email, admin_set_role},
+    api::{
+        admin_end_sessions, admin_reset_password, admin_set_active, admin_set_email, admin_set_role,
+    },
     model::{AdminUser, ROLE_ADMIN},
 };
 
@@ -26,19 +28,37 @@ pub fn UserEditor(user: AdminUser, changed: Callback<AdminUser>) -> impl IntoVie
 
     let save_email = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        run(outcome, admin_set_email(id, email.get_untracked()), move |u| {
-            updated(u, "Email saved.".into())
-        });
+        run(
+            outcome,
+            admin_set_email(id, email.get_untracked()),
+            move |u| updated(u, "Email saved.".into()),
+        );
     };
     let set_role = move |role: &'static str| {
         run(outcome, admin_set_role(id, role.into()), move |u| {
-            let text = format!("{} is now {}.", u.username, if u.role == ROLE_ADMIN { "an admin" } else { "a regular user" });
+            let text = format!(
+                "{} is now {}.",
+                u.username,
+                if u.role == ROLE_ADMIN {
+                    "an admin"
+                } else {
+                    "a regular user"
+                }
+            );
             updated(u, text)
         });
     };
     let set_active = move |active: bool| {
         run(outcome, admin_set_active(id, active), move |u| {
-            let text = format!("{} is {}.", u.username, if u.is_active { "active again" } else { "deactivated" });
+            let text = format!(
+                "{} is {}.",
+                u.username,
+                if u.is_active {
+                    "active again"
+                } else {
+                    "deactivated"
+                }
+            );
             updated(u, text)
         });
     };

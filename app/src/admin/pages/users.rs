@@ -16,9 +16,24 @@ pub fn UsersPage() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let selected = RwSignal::new(None::<AdminUser>);
     let list = Resource::new(
-        move || (search.get(), role.get(), active.get(), sort.get(), page.get(), version.get()),
+        move || {
+            (
+                search.get(),
+                role.get(),
+                active.get(),
+                sort.get(),
+                page.get(),
+                version.get(),
+            )
+        },
         |(search, role, active, sort, page, _)| {
-            admin_users(Some(search), Some(role), Some(active), Some(sort), Some(page))
+            admin_users(
+                Some(search),
+                Some(role),
+                Some(active),
+                Some(sort),
+                Some(page),
+            )
         },
     );
     let pages = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|l| l.pages));
