@@ -8,9 +8,11 @@ export function uniqueName(prefix = 'u'): string {
   return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.slice(0, 32);
 }
 
-/** Waits until the wasm has hydrated the page (the app marks <body>). */
+/** Waits until the wasm has hydrated the page (the app marks <body>). The
+ * debug bundle is several megabytes: the first compile in a fresh browser on
+ * a busy two-core machine can take a while. */
 export async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 20_000 });
 }
 
 export async function signUp(page: Page, username: string, password = PASSWORD) {

@@ -296,3 +296,47 @@ async fn presence_goes_on_and_off_with_the_socket() {
     let people = dora.call("people", &[]).await.json();
     assert_eq!(people[0]["online"], false);
 }
+
+#[tokio::test]
+async fn sends_succeed_while_other_connections_write_to_the_database() {
+    use sea_orm::ConnectionTrait;
+    let app = common::spawn_app_with(|s| s.send_limit_per_10s = 10_000).await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    // Another writer on the same database file, as an admin action, a session
+    // save or the command line would be.
+    let db = app.db.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let busy = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                db.execute_unprepared(&format!("UPDATE users SET last_seen_at = {n}"))
+                    .await
+                    .unwrap();
+            }
+            n
+        })
+    };
+    let sends = (0..200).map(|i| {
+        let (from, to) = if i % 2 == 0 {
+            (&dora, "nemo")
+        } else {
+            (&nemo, "dora")
+        };
+        async move {
+            from.send(to, &format!("under contention {i}"), &cid(i))
+                .await
+        }
+    });
+    let replies = futures::future::join_all(sends).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(busy.await.unwrap() > 0, "the other writer ran");
+    for r in &replies {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let page = dora.call("messages", &[("peer", "nemo")]).await.json();
+    assert_eq!(page["messages"].as_array().unwrap().len(), 50);
+    assert_eq!(page["has_more"], true);
+}

@@ -25,7 +25,7 @@ pub struct Stats {
 }
 
 /// A user as the console shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AdminUser {
     pub id: i32,
     pub username: String,

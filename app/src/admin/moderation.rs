@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 
 use super::{
@@ -119,7 +118,7 @@ pub async fn delete(
             || format!("#{}", found.recipient_id),
             |u| u.username.clone(),
         );
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let deleted = message::Entity::delete_by_id(id).exec(&txn).await?;
     if deleted.rows_affected == 0 {
         return Err(AppError::not_found("Message"));

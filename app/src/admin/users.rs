@@ -9,7 +9,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
     sea_query::{Expr, LikeExpr, Query},
 };
 use tower_sessions::Session;
@@ -160,7 +160,7 @@ pub async fn change_email(
         return Ok(view(&target, None));
     }
     let taken = AppError::field("email", "That email is already registered.");
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let old = target.email.clone();
     let mut row = target.into_active_model();
     row.email = Set(email.as_str().to_owned());
@@ -194,7 +194,7 @@ pub async fn set_role(
     if target.role == role {
         return Ok(view(&target, None));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut update = user::Entity::update_many()
         .col_expr(user::Column::Role, Expr::value(role))
         .filter(user::Column::Id.eq(id));
@@ -239,7 +239,7 @@ pub async fn set_active(
     if target.is_active == active {
         return Ok(view(&target, Some(hub)));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut update = user::Entity::update_many()
         .col_expr(user::Column::IsActive, Expr::value(active))
         .filter(user::Column::Id.eq(id));
@@ -288,7 +288,7 @@ pub async fn reset_password(
         ));
     }
     let hash = password::hash(password.expose().to_owned()).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .filter(user::Column::Id.eq(target.id))
@@ -361,7 +361,7 @@ pub async fn create_admin(
         if u.role == ROLE_ADMIN && u.is_active {
             return Ok(AdminCreated::AlreadyAdmin);
         }
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let mut row = u.clone().into_active_model();
         row.role = Set(ROLE_ADMIN.to_owned());
         row.is_active = Set(true);
@@ -380,7 +380,7 @@ pub async fn create_admin(
     }
     let (email, password) = credentials().await?;
     let created = create_account(db, username, &email, &password, &password).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     user::Entity::update_many()
         .col_expr(user::Column::Role, Expr::value(ROLE_ADMIN))
         .filter(user::Column::Id.eq(created.id))

@@ -15,7 +15,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    TransactionTrait, sea_query::OnConflict,
+    sea_query::OnConflict,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -104,7 +104,7 @@ async fn store(
     db: &DatabaseConnection,
     batch: &[&NewMessage],
 ) -> Result<Vec<(Message, bool)>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut seen = Condition::any();
     for m in batch {
         seen = seen.add(

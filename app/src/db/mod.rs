@@ -8,7 +8,10 @@ pub mod migration;
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 /// Opens the database at `url` and brings its schema up to date.
@@ -37,6 +40,19 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     let db = Database::connect(opts).await?;
     migration::Migrator::up(&db, None).await?;
     Ok(db)
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at
+/// `BEGIN` (`BEGIN IMMEDIATE`), waiting up to the busy timeout for it: a
+/// transaction that read first and tried to write later could instead fail at
+/// once with "database is locked" if another connection wrote in between.
+/// Other databases start an ordinary transaction.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// Milliseconds since the Unix epoch: the one timestamp format in the schema and

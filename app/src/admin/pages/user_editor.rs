@@ -14,11 +14,12 @@ use crate::admin::{
 };
 
 #[component]
-pub fn UserEditor(user: AdminUser, changed: Callback<AdminUser>) -> impl IntoView {
+pub fn UserEditor(user: Signal<AdminUser>, changed: Callback<AdminUser>) -> impl IntoView {
     let outcome = RwSignal::new(Outcome::Idle);
-    let id = user.id;
-    let name = user.username.clone();
-    let email = RwSignal::new(user.email.clone());
+    let (id, name) = user.with_untracked(|u| (u.id, u.username.clone()));
+    let email = RwSignal::new(user.with_untracked(|u| u.email.clone()));
+    let is_admin = move || user.with(|u| u.role == ROLE_ADMIN);
+    let is_active = move || user.with(|u| u.is_active);
     let password = RwSignal::new(String::new());
     let password_again = RwSignal::new(String::new());
     let updated = move |u: AdminUser, text: String| {
@@ -79,12 +80,14 @@ pub fn UserEditor(user: AdminUser, changed: Callback<AdminUser>) -> impl IntoVie
         });
     };
     let field = move |name: &'static str| move || outcome.with(|o| o.field(name));
+    let ask_demote = format!("Remove {name}'s admin rights?");
+    let ask_deactivate = format!("Deactivate {name}? They are logged out at once.");
 
     view! {
         <section class="editor" data-testid="user-editor" aria-label=format!("Manage {name}")>
             <h2>{format!("Manage {name}")}</h2>
             <p class="muted">
-                {format!("{} · {}", if user.role == ROLE_ADMIN { "Admin" } else { "User" }, if user.is_active { "active" } else { "deactivated" })}
+                {move || format!("{} · {}", if is_admin() { "Admin" } else { "User" }, if is_active() { "active" } else { "deactivated" })}
             </p>
             <form class="editor-row" on:submit=save_email>
                 <label for="edit-email">"Email"</label>
@@ -94,17 +97,17 @@ pub fn UserEditor(user: AdminUser, changed: Callback<AdminUser>) -> impl IntoVie
                 <p class="field-error" id="edit-email-error">{field("email")}</p>
             </form>
             <div class="editor-row">
-                {if user.role == ROLE_ADMIN {
+                {move || if is_admin() {
                     view! {
-                        <ConfirmButton label="Make regular user" question=format!("Remove {name}'s admin rights?")
+                        <ConfirmButton label="Make regular user" question=ask_demote.clone()
                             confirm="Yes, demote" on_confirm=move |_| set_role("user") />
                     }.into_any()
                 } else {
                     view! { <button type="button" class="ghost" on:click=move |_| set_role(ROLE_ADMIN)>"Make admin"</button> }.into_any()
                 }}
-                {if user.is_active {
+                {move || if is_active() {
                     view! {
-                        <ConfirmButton label="Deactivate" question=format!("Deactivate {name}? They are logged out at once.")
+                        <ConfirmButton label="Deactivate" question=ask_deactivate.clone()
                             confirm="Yes, deactivate" on_confirm=move |_| set_active(false) />
                     }.into_any()
                 } else {

@@ -49,6 +49,7 @@ pub fn UsersPage() -> impl IntoView {
             page.set(1);
         }
     };
+    let selected_id = Memo::new(move |_| selected.with(|s| s.as_ref().map(|u| u.id)));
     let changed = Callback::new(move |user: AdminUser| {
         selected.set(Some(user));
         version.update(|v| *v += 1);
@@ -115,6 +116,10 @@ pub fn UsersPage() -> impl IntoView {
             })}
         </Transition>
         <Pager page=page pages=Signal::derive(move || pages.get()) has_more=has_more />
-        {move || selected.get().map(|user| view! { <UserEditor user=user changed=changed /> })}
+        // One editor per chosen user: it stays (with its outcome line) while
+        // that user's row changes, and is replaced when another is chosen.
+        {move || selected_id.get().map(|_| view! {
+            <UserEditor user=Signal::derive(move || selected.get().unwrap_or_default()) changed=changed />
+        })}
     }
 }

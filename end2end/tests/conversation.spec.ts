@@ -1,0 +1,105 @@
+// The conversation panel's finer behaviour: polling when the WebSocket cannot
+// connect, back/forward between conversations, the length countdown, and the
+// "new messages" pill for a reader who scrolled up.
+import { Browser, expect, Page, test } from '@playwright/test';
+import { hydrated, signUp, uniqueName } from './helpers';
+
+async function person(browser: Browser, prefix: string): Promise<{ page: Page; name: string }> {
+  const page = await (await browser.newContext()).newPage();
+  const name = uniqueName(prefix);
+  await signUp(page, name);
+  await expect(page).toHaveURL('/');
+  return { page, name };
+}
+
+/** Sends through the API as `from` (no browser UI involved). */
+async function send(from: Page, to: string, body: string, id: string) {
+  const res = await from.request.post('/api/send', {
+    headers: { Origin: new URL(from.url()).origin, Accept: 'application/json' },
+    form: { to, body, client_id: id },
+  });
+  expect(res.status(), await res.text()).toBe(200);
+}
+
+test('messages still arrive by polling when the WebSocket cannot connect', async ({ browser }) => {
+  const amy = await person(browser, 'amy');
+  const bob = await person(browser, 'bob');
+  let refused = 0;
+  // Every socket Bob's tab opens is closed at once, as a hostile proxy would.
+  await bob.page.routeWebSocket(/\/ws/, (ws) => {
+    refused += 1;
+    ws.close();
+  });
+  await bob.page.goto(`/chats/${amy.name}`);
+  await hydrated(bob.page);
+  await send(amy.page, bob.name, 'arrives by polling', 'poll-00000001');
+  await expect(bob.page.locator('.message', { hasText: 'arrives by polling' })).toBeVisible({ timeout: 10_000 });
+  expect(refused).toBeGreaterThan(0);
+  await bob.page.context().close();
+  await amy.page.context().close();
+});
+
+test('back and forward move between conversations', async ({ browser }) => {
+  const amy = await person(browser, 'amy');
+  const bob = await person(browser, 'bob');
+  const cas = await person(browser, 'cas');
+  await send(bob.page, amy.name, 'from bob', 'nav-00000001');
+  await send(cas.page, amy.name, 'from cas', 'nav-00000002');
+  await amy.page.reload();
+  await hydrated(amy.page);
+  await amy.page.locator('.person', { hasText: bob.name }).click();
+  await expect(amy.page.locator('.message', { hasText: 'from bob' })).toBeVisible();
+  await amy.page.locator('.person', { hasText: cas.name }).click();
+  await expect(amy.page).toHaveURL(`/chats/${cas.name}`);
+  await expect(amy.page.locator('.message', { hasText: 'from cas' })).toBeVisible();
+  await amy.page.goBack();
+  await expect(amy.page).toHaveURL(`/chats/${bob.name}`);
+  await expect(amy.page.locator('.conversation-head h2')).toHaveText(bob.name);
+  await expect(amy.page.locator('.message', { hasText: 'from bob' })).toBeVisible();
+  await expect(amy.page.locator('.message', { hasText: 'from cas' })).toHaveCount(0);
+  await amy.page.goForward();
+  await expect(amy.page.locator('.conversation-head h2')).toHaveText(cas.name);
+  await expect(amy.page.locator('.message', { hasText: 'from cas' })).toBeVisible();
+  for (const p of [amy, bob, cas]) await p.page.context().close();
+});
+
+test('the composer counts down near 4,000 characters and refuses more', async ({ browser }) => {
+  const amy = await person(browser, 'amy');
+  const bob = await person(browser, 'bob');
+  await amy.page.goto(`/chats/${bob.name}`);
+  await hydrated(amy.page);
+  const box = amy.page.getByRole('textbox', { name: 'Message' });
+  await box.fill('x'.repeat(3_000));
+  await expect(amy.page.locator('.countdown')).toHaveCount(0);
+  await box.fill('x'.repeat(3_990));
+  await expect(amy.page.locator('.countdown')).toHaveText('10');
+  await box.fill('x'.repeat(4_001));
+  await expect(amy.page.locator('.countdown.over')).toHaveText('-1');
+  await box.press('Enter');
+  await expect(amy.page.locator('.message')).toHaveCount(0);
+  await expect(box).toHaveValue('x'.repeat(4_001));
+  await amy.page.context().close();
+  await bob.page.context().close();
+});
+
+test('a reader who scrolled up gets a "new messages" pill instead of a jump', async ({ browser }) => {
+  const amy = await person(browser, 'amy');
+  const bob = await person(browser, 'bob');
+  for (let i = 0; i < 40; i++) {
+    await send(amy.page, bob.name, `line ${i}\nwith a second row`, `pill-${i.toString().padStart(8, '0')}`);
+  }
+  await bob.page.goto(`/chats/${amy.name}`);
+  await hydrated(bob.page);
+  const list = bob.page.locator('.messages');
+  await expect(bob.page.locator('.message-body', { hasText: 'line 39' })).toBeInViewport();
+  await list.evaluate((el) => (el.scrollTop = el.scrollHeight / 3));
+  await send(amy.page, bob.name, 'while you were reading', 'pill-99999999');
+  const pill = bob.page.getByRole('button', { name: 'New messages ↓' });
+  await expect(pill).toBeVisible();
+  await expect(bob.page.locator('.message-body', { hasText: 'while you were reading' })).not.toBeInViewport();
+  await pill.click();
+  await expect(bob.page.locator('.message-body', { hasText: 'while you were reading' })).toBeInViewport();
+  await expect(pill).toHaveCount(0);
+  await amy.page.context().close();
+  await bob.page.context().close();
+});
