@@ -340,3 +340,119 @@ async fn sends_succeed_while_other_connections_write_to_the_database() {
     assert_eq!(page["messages"].as_array().unwrap().len(), 50);
     assert_eq!(page["has_more"], true);
 }
+
+/// Sends a text frame on a test socket.
+async fn frame(ws: &mut common::Socket, json: serde_json::Value) {
+    use futures::SinkExt;
+    ws.ws
+        .send(tokio_tungstenite::tungstenite::Message::Text(
+            json.to_string().into(),
+        ))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn messages_sent_over_the_socket_are_answered_delivered_and_never_duplicated() {
+    let app = spawn_app().await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let mut dora_ws = dora.socket(None).await;
+    let mut nemo_ws = nemo.socket(None).await;
+    let send = serde_json::json!({"type": "send", "to": "nemo", "body": "over the socket", "client_id": cid(1)});
+    frame(&mut dora_ws, send.clone()).await;
+    let answer = dora_ws.next_matching(|e| e["type"] == "sent").await;
+    assert_eq!(answer["message"]["body"], "over the socket");
+    assert_eq!(answer["message"]["client_id"], cid(1));
+    let got = nemo_ws.next_event().await;
+    assert_eq!(got["type"], "message");
+    assert_eq!(got["message"], answer["message"]);
+    // The same client id again: the same message back, nothing new delivered.
+    frame(&mut dora_ws, send).await;
+    let again = dora_ws.next_matching(|e| e["type"] == "sent").await;
+    assert_eq!(again["message"]["id"], answer["message"]["id"]);
+    nemo_ws.expect_silence(300).await;
+    let page = nemo.call("messages", &[("peer", "dora")]).await.json();
+    assert_eq!(page["messages"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn bad_sends_over_the_socket_get_send_failed_with_the_reason() {
+    let app = common::spawn_app_with(|s| s.send_limit_per_10s = 2).await;
+    let (dora, _nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let mut ws = dora.socket(None).await;
+    let cases = [
+        (
+            serde_json::json!({"type": "send", "to": "nemo", "body": "   ", "client_id": cid(1)}),
+            "validation",
+            "body",
+        ),
+        (
+            serde_json::json!({"type": "send", "to": "nemo", "body": "hi", "client_id": "x"}),
+            "validation",
+            "client_id",
+        ),
+        (
+            serde_json::json!({"type": "send", "to": "nobody", "body": "hi", "client_id": cid(2)}),
+            "not_found",
+            "",
+        ),
+        (
+            serde_json::json!({"type": "send", "to": "dora", "body": "hi", "client_id": cid(3)}),
+            "validation",
+            "to",
+        ),
+    ];
+    for (send, kind, field) in cases {
+        frame(&mut ws, send.clone()).await;
+        let failed = ws.next_event().await;
+        assert_eq!(failed["type"], "send_failed", "{send}: {failed}");
+        assert_eq!(failed["client_id"], send["client_id"]);
+        assert_eq!(failed["error"]["kind"], kind, "{failed}");
+        if !field.is_empty() {
+            assert_eq!(failed["error"]["fields"][0]["field"], field, "{failed}");
+        }
+    }
+    // The per-user send limit applies to the socket as to the server function.
+    for i in 10..13 {
+        frame(
+            &mut ws,
+            serde_json::json!({"type": "send", "to": "nemo", "body": "hi", "client_id": cid(i)}),
+        )
+        .await;
+    }
+    let answer = |e: &serde_json::Value| e["type"] == "sent" || e["type"] == "send_failed";
+    let mut kinds = Vec::new();
+    for _ in 0..3 {
+        let e = ws.next_matching(answer).await;
+        kinds.push(if e["type"] == "sent" {
+            "sent".to_owned()
+        } else {
+            e["error"]["kind"].as_str().unwrap().to_owned()
+        });
+    }
+    kinds.sort();
+    assert_eq!(kinds, ["rate_limited", "sent", "sent"]);
+    // Frames that are not sends are ignored; the socket stays open and answers.
+    frame(&mut ws, serde_json::json!({"type": "dance"})).await;
+    frame(
+        &mut ws,
+        serde_json::json!({"type": "send", "to": "nemo", "body": "hi", "client_id": cid(20)}),
+    )
+    .await;
+    let e = ws.next_matching(answer).await;
+    assert_eq!(e["client_id"], cid(20), "{e}");
+}
+
+#[tokio::test]
+async fn an_oversized_client_frame_closes_the_socket() {
+    let app = spawn_app().await;
+    let dora = user(&app, "dora").await;
+    let mut ws = dora.socket(None).await;
+    let body = "x".repeat(40 * 1024);
+    frame(
+        &mut ws,
+        serde_json::json!({"type": "send", "to": "nemo", "body": body, "client_id": cid(1)}),
+    )
+    .await;
+    ws.expect_closed().await;
+}

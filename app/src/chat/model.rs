@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
+use crate::error::{AppError, FieldError};
 
 pub const BODY_MAX_CHARS: usize = 4_000;
 pub const PAGE_SIZE: u64 = 50;
@@ -69,6 +69,24 @@ pub enum Event {
     /// This user's sessions were ended (deactivated, password reset, logged
     /// out everywhere): the socket closes next; the tab should go to `/login`.
     SignedOut,
+    /// Answer to a `send` frame from this socket: stored (committed).
+    Sent { message: Message },
+    /// Answer to a `send` frame from this socket: not stored, and why.
+    SendFailed { client_id: String, error: AppError },
+}
+
+/// What a client may send over `/ws`, one JSON object per text frame.
+/// Anything else (or a frame that does not parse) only counts as a sign of life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// The same as the `send` server function, answered on this socket with
+    /// `sent` or `send_failed`. Sends may be pipelined (up to 64 unanswered).
+    Send {
+        to: String,
+        body: String,
+        client_id: String,
+    },
 }
 
 /// A message body: not blank, at most 4,000 characters, line breaks kept.

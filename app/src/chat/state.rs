@@ -75,6 +75,10 @@ impl Chat {
                 self.people_version.update(|n| *n += 1);
             }
             Event::SignedOut => client::signed_out(),
+            // This tab sends through the `send` server function; a `sent`
+            // answer only arrives for frames it sent itself, which it does not.
+            Event::Sent { message } => self.add_message(message),
+            Event::SendFailed { .. } => {}
             Event::Presence { online, offline } => self.online.update(|set| {
                 set.extend(online);
                 for id in offline {

@@ -7,7 +7,12 @@
 //! live — and the live copy of a replayed message is skipped: no gap, no
 //! duplicate. The server pings every 20 s and closes a socket silent for 50 s;
 //! it also sends a `heartbeat` event the browser can watch.
-//! Client frames are only read for liveness; anything over 4 KiB is refused.
+//! Clients may also send messages over the socket (`ClientFrame::Send`, the
+//! same rules as the `send` server function, authorised by the handshake's
+//! session — which deactivation and "log out everywhere" end by closing the
+//! socket). Sends are pipelined: up to `MAX_IN_FLIGHT` wait for their commit at
+//! once, each answered with `sent` or `send_failed` on this socket. Any other
+//! frame only counts as a sign of life; frames over 32 KiB are refused.
 
 use std::time::{Duration, Instant};
 
@@ -19,20 +24,28 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
+use futures::{StreamExt, stream::FuturesUnordered};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::hub::Frame;
 use crate::{
     auth::{CurrentUser, server::current_user},
-    chat::{model::Event, server::messages_after},
+    chat::{
+        model::{ClientFrame, Event},
+        server::messages_after,
+    },
+    error::AppError,
     security::is_same_origin,
     state::AppState,
 };
 
 const PING_EVERY: Duration = Duration::from_secs(20);
 const SILENCE_LIMIT: Duration = Duration::from_secs(50);
-const MAX_CLIENT_FRAME: usize = 4 * 1024;
+/// A 4,000-character message, JSON-escaped, fits with room to spare.
+const MAX_CLIENT_FRAME: usize = 32 * 1024;
+/// Sends from one socket waiting for their commit at the same time.
+const MAX_IN_FLIGHT: usize = 64;
 const REPLAY_PAGE: u64 = 500;
 
 #[derive(Debug, Deserialize)]
@@ -111,8 +124,13 @@ async fn serve(state: AppState, me: CurrentUser, after: Option<i64>, mut socket:
     ping.tick().await;
     let mut heard = Instant::now();
     let heartbeat = Frame::of(&Event::Heartbeat);
+    let mut in_flight = FuturesUnordered::new();
     loop {
         tokio::select! {
+            Some(answer) = in_flight.next(), if !in_flight.is_empty() => {
+                let answer: Frame = answer;
+                if !send(&mut socket, &answer.text).await { break; }
+            }
             frame = sub.frames.recv() => {
                 let Some(frame) = frame else {
                     // The hub dropped us (too slow, or the user was disconnected).
@@ -126,6 +144,20 @@ async fn serve(state: AppState, me: CurrentUser, after: Option<i64>, mut socket:
             }
             incoming = socket.recv() => match incoming {
                 Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(WsMessage::Text(text))) => {
+                    heard = Instant::now();
+                    if let Ok(ClientFrame::Send { to, body, client_id }) = serde_json::from_str(&text) {
+                        if in_flight.len() >= MAX_IN_FLIGHT {
+                            let refused = Frame::of(&Event::SendFailed {
+                                client_id,
+                                error: AppError::RateLimited { retry_after_secs: 1 },
+                            });
+                            if !send(&mut socket, &refused.text).await { break; }
+                        } else {
+                            in_flight.push(send_message(state.clone(), me.clone(), to, body, client_id));
+                        }
+                    }
+                }
                 Some(Ok(_)) => heard = Instant::now(),
             },
             _ = ping.tick() => {
@@ -135,4 +167,28 @@ async fn serve(state: AppState, me: CurrentUser, after: Option<i64>, mut socket:
             }
         }
     }
+}
+
+/// Stores one message sent over the socket and returns the answer frame.
+async fn send_message(
+    state: AppState,
+    me: CurrentUser,
+    to: String,
+    body: String,
+    client_id: String,
+) -> Frame {
+    let result = crate::chat::server::send(
+        &state.db,
+        &state.writer,
+        &state.send_limiter,
+        &me,
+        &to,
+        &body,
+        &client_id,
+    )
+    .await;
+    Frame::of(&match result {
+        Ok(message) => Event::Sent { message },
+        Err(error) => Event::SendFailed { client_id, error },
+    })
 }

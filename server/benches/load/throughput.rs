@@ -3,6 +3,9 @@
 //! does only after the commit. Afterwards the rows are counted in the database
 //! file itself: every acknowledged message must be there, exactly once.
 //!
+//! The same load also runs over `/ws` (`send` frames, pipelined per socket),
+//! which skips the per-request HTTP, session and routing work.
+//!
 //! Two baselines run in the same process on a fresh database with the server's
 //! own settings: one transaction per message (what a naive server does), and
 //! Kanect's group-commit writer called directly (its capacity without HTTP).
@@ -28,6 +31,7 @@ use crate::{
 
 pub async fn over_http(server: &ServerProcess, users: usize, in_flight: usize, secs: u64) {
     let users = Arc::new(User::many(&server.base, "tp", users).await);
+    let people = users.clone();
     let (acked, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let t0 = Instant::now();
     let stop = t0 + Duration::from_secs(secs);
@@ -68,6 +72,13 @@ pub async fn over_http(server: &ServerProcess, users: usize, in_flight: usize, s
     )
     .await as u64;
 
+    let (ws_rate, ws_acked, ws_failed) = over_sockets(&people, in_flight, secs).await;
+    let ws_stored = scalar(
+        &db,
+        "SELECT COUNT(*) FROM messages WHERE client_id LIKE 'ws-%'",
+    )
+    .await as u64;
+
     let baseline = one_commit_per_message(in_flight, secs.min(5)).await;
     let direct = group_commit_direct(in_flight, secs.min(5)).await;
     let rate = acked as f64 / elapsed;
@@ -81,6 +92,13 @@ pub async fn over_http(server: &ServerProcess, users: usize, in_flight: usize, s
     );
     Report::compared(
         &scenario,
+        "acknowledged sends/s over `/ws` (`send` frames)",
+        format!("{ws_rate:.0}/s"),
+        format!("{baseline:.0}/s (one commit per message)"),
+        ws_rate / baseline,
+    );
+    Report::compared(
+        &scenario,
         "group-commit writer alone (no HTTP)",
         format!("{direct:.0}/s"),
         format!("{baseline:.0}/s (one commit per message)"),
@@ -91,10 +109,84 @@ pub async fn over_http(server: &ServerProcess, users: usize, in_flight: usize, s
         "acknowledged / failed / rows in the database",
         format!("{acked} / {failed} / {stored}"),
     );
+    Report::row(
+        &scenario,
+        "over `/ws`: acknowledged / failed / rows in the database",
+        format!("{ws_acked} / {ws_failed} / {ws_stored}"),
+    );
     assert_eq!(
         stored, acked,
         "every acknowledged message is stored exactly once"
     );
+    assert_eq!(
+        ws_stored, ws_acked,
+        "every acknowledged message is stored exactly once"
+    );
+}
+
+/// One socket per user, each keeping `in_flight / users` sends unanswered.
+async fn over_sockets(users: &[User], in_flight: usize, secs: u64) -> (f64, u64, u64) {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    let window = (in_flight / users.len()).max(1);
+    let mut sockets = Vec::new();
+    for u in users {
+        sockets.push(u.socket().await.expect("socket"));
+    }
+    let t0 = Instant::now();
+    let stop = t0 + Duration::from_secs(secs);
+    let tasks: Vec<_> = sockets
+        .into_iter()
+        .enumerate()
+        .map(|(w, ws)| {
+            let to = users[(w + 1) % users.len()].name.clone();
+            tokio::spawn(async move {
+                let (mut tx, mut rx) = ws.split();
+                let frame = |seq: u64| {
+                    WsMessage::Text(
+                        serde_json::json!({
+                            "type": "send", "to": to, "body": "durable",
+                            "client_id": format!("ws-{w:05}-{seq:09}"),
+                        })
+                        .to_string()
+                        .into(),
+                    )
+                };
+                let (mut seq, mut waiting, mut acked, mut failed) = (0u64, 0usize, 0u64, 0u64);
+                while waiting < window {
+                    tx.send(frame(seq)).await.expect("send frame");
+                    seq += 1;
+                    waiting += 1;
+                }
+                while waiting > 0 {
+                    let Some(Ok(WsMessage::Text(text))) = rx.next().await else {
+                        break;
+                    };
+                    if text.starts_with(r#"{"type":"sent""#) {
+                        acked += 1;
+                    } else if text.starts_with(r#"{"type":"send_failed""#) {
+                        failed += 1;
+                    } else {
+                        continue;
+                    }
+                    waiting -= 1;
+                    if Instant::now() < stop {
+                        tx.send(frame(seq)).await.expect("send frame");
+                        seq += 1;
+                        waiting += 1;
+                    }
+                }
+                (acked, failed)
+            })
+        })
+        .collect();
+    let (mut acked, mut failed) = (0, 0);
+    for t in tasks {
+        let (a, f) = t.await.expect("socket task");
+        acked += a;
+        failed += f;
+    }
+    (acked as f64 / t0.elapsed().as_secs_f64(), acked, failed)
 }
 
 /// A fresh database with the server's settings and two users.
