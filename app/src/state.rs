@@ -10,7 +10,7 @@ use tower_sessions::Session;
 
 use crate::{
     auth::throttle::LoginThrottle,
-    chat::{server::SendLimiter, writer::Writer},
+    chat::{peers::PeerCache, server::SendLimiter, writer::Writer},
     error::AppError,
     live::hub::Hub,
     settings::Settings,
@@ -25,6 +25,7 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub writer: Writer,
     pub send_limiter: Arc<SendLimiter>,
+    pub peers: Arc<PeerCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -107,6 +107,7 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
     let state = AppState {
         writer: Writer::start(db.clone(), hub.clone()),
         send_limiter: Arc::new(SendLimiter::new(settings.send_limit_per_10s)),
+        peers: Arc::default(),
         hub,
         leptos_options: leptos,
         db: db.clone(),

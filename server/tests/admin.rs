@@ -121,6 +121,20 @@ async fn deactivating_ends_sessions_and_sockets_at_once_and_reactivating_restore
     let bob_id = id_of(&bob).await;
     let mut bob_ws = bob.socket(None).await;
     let mut other_tab = bob.socket(None).await;
+    // Alice writes to Bob first, so the server knows him as a recipient.
+    ok(
+        &alice,
+        "send",
+        &[
+            ("to", "bob"),
+            ("body", "hi bob"),
+            ("client_id", "cid-00000000"),
+        ],
+    )
+    .await;
+    for ws in [&mut bob_ws, &mut other_tab] {
+        assert_eq!(ws.next_event().await["type"], "message");
+    }
 
     let r = ok(
         &root,

@@ -95,7 +95,10 @@ pub async fn admin_set_active(user_id: i32, active: bool) -> Result<AdminUser, A
     reply(
         async {
             let (state, actor) = admin().await?;
-            super::users::set_active(&state.db, &state.hub, &actor, user_id, active).await
+            let changed =
+                super::users::set_active(&state.db, &state.hub, &actor, user_id, active).await;
+            state.peers.clear();
+            changed
         }
         .await,
     )

@@ -70,6 +70,7 @@ pub async fn send_message(
             let (state, me) = caller().await?;
             server::send(
                 &state.db,
+                &state.peers,
                 &state.writer,
                 &state.send_limiter,
                 &me,

@@ -3,7 +3,8 @@
 //! - `model`: messages, people, pages and live events (shared; also the wire format).
 //! - `api`: server functions (`/api/people`, `/api/messages`, `/api/send`,
 //!   `/api/mark_read`, `/api/messages_since`), thin adapters over `server`.
-//! - `server` (ssr): the queries and checks; `writer` (ssr): group commit.
+//! - `server` (ssr): the queries and checks; `writer` (ssr): group commit;
+//!   `peers` (ssr): recipients remembered for a few seconds.
 //! - `state`, `people`, `conversation`, `page`: the UI.
 
 pub mod api;
@@ -13,6 +14,8 @@ mod page;
 mod people;
 pub mod state;
 
+#[cfg(feature = "ssr")]
+pub mod peers;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]

@@ -12,6 +12,7 @@ use sea_orm::{
 
 use super::{
     model::{Body, ClientId, Event, Message, PAGE_SIZE, Page, Person},
+    peers::{Peer, PeerCache},
     writer::{NewMessage, Writer},
 };
 use crate::{
@@ -77,13 +78,35 @@ pub async fn find_peer_any(
     Ok(peer)
 }
 
-/// An active user other than `me`: someone who can receive messages.
-pub async fn find_peer(
+/// An active user other than `me`: someone who can receive messages
+/// (remembered in `peers` for a few seconds).
+pub async fn find_recipient(
     db: &DatabaseConnection,
+    peers: &PeerCache,
     me: &CurrentUser,
     username: &str,
-) -> Result<user::Model, AppError> {
-    let peer = find_peer_any(db, me, "to", username).await?;
+) -> Result<Peer, AppError> {
+    let key = username.trim().to_ascii_lowercase();
+    let now = std::time::Instant::now();
+    let peer = match peers.get(&key, now) {
+        Some(peer) => peer,
+        None => {
+            let found = user::Entity::find()
+                .filter(user::Column::UsernameKey.eq(key.as_str()))
+                .one(db)
+                .await?
+                .ok_or_else(|| AppError::not_found("User"))?;
+            let peer = Peer {
+                id: found.id,
+                is_active: found.is_active,
+            };
+            peers.put(key, peer.clone(), now);
+            peer
+        }
+    };
+    if peer.id == me.id {
+        return Err(AppError::field("to", "You can't message yourself."));
+    }
     if !peer.is_active {
         return Err(AppError::field("to", "This account has been deactivated."));
     }
@@ -209,6 +232,7 @@ pub async fn messages_after(
 /// publishes it to both participants' sockets).
 pub async fn send(
     db: &DatabaseConnection,
+    peers: &PeerCache,
     writer: &Writer,
     limiter: &SendLimiter,
     me: &CurrentUser,
@@ -226,7 +250,7 @@ pub async fn send(
     let (Ok(body), Ok(client_id)) = (body, client_id) else {
         return Err(AppError::Validation { fields });
     };
-    let peer = find_peer(db, me, to).await?;
+    let peer = find_recipient(db, peers, me, to).await?;
     limiter.check(me.id)?;
     writer
         .send(NewMessage {

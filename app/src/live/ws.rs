@@ -179,6 +179,7 @@ async fn send_message(
 ) -> Frame {
     let result = crate::chat::server::send(
         &state.db,
+        &state.peers,
         &state.writer,
         &state.send_limiter,
         &me,

@@ -6,7 +6,8 @@
 //! heavy load, sustained durable sends, history pages at 10 / 10k / 1M
 //! messages, and concurrent sockets with their memory. Each figure is compared
 //! with a baseline measured in the same run. `-- --quick` shrinks every
-//! scenario for a smoke run. Results and reading notes: docs/performance.md.
+//! scenario for a smoke run; `-- --only durable` (or `delivery`, `pages`,
+//! `sockets`) runs one group. Results and reading notes: docs/performance.md.
 
 mod delivery;
 mod harness;
@@ -56,6 +57,13 @@ async fn main() {
     } else {
         FULL
     };
+    // `-- --only <delivery|durable|pages|sockets>` runs one group (for profiling).
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let run = |group: &str| only.as_deref().is_none_or(|o| o == group);
     let sockets = socket_budget(sizes.sockets);
 
     println!(
@@ -63,20 +71,22 @@ async fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     Report::header();
-    {
+    if run("delivery") {
         let server = ServerProcess::start().await;
         delivery::light(&server.base, sizes.light_sends).await;
         delivery::heavy(&server.base, sizes.heavy_rate, sizes.heavy_secs, 50).await;
     }
-    {
+    if run("durable") {
         let server = ServerProcess::start().await;
         throughput::over_http(&server, 32, 256, sizes.durable_secs).await;
     }
-    {
+    if run("pages") {
         let server = ServerProcess::start().await;
         pages::run(&server, sizes.page_requests, sizes.page_sizes).await;
     }
-    sockets::run(sockets).await;
+    if run("sockets") {
+        sockets::run(sockets).await;
+    }
 }
 
 /// Raises the open-file limit (the server child inherits it) and returns how
