@@ -68,17 +68,7 @@ pub async fn send_message(
     reply(
         async {
             let (state, me) = caller().await?;
-            server::send(
-                &state.db,
-                &state.peers,
-                &state.writer,
-                &state.send_limiter,
-                &me,
-                &to,
-                &body,
-                &client_id,
-            )
-            .await
+            server::send(&state, &me, &to, &body, &client_id).await
         }
         .await,
     )

@@ -13,13 +13,14 @@ use sea_orm::{
 use super::{
     model::{Body, ClientId, Event, Message, PAGE_SIZE, Page, Person},
     peers::{Peer, PeerCache},
-    writer::{NewMessage, Writer},
+    writer::NewMessage,
 };
 use crate::{
     auth::CurrentUser,
     db::entities::{conversation, message, user},
     error::AppError,
     live::hub::Hub,
+    state::AppState,
 };
 
 /// Per-user send limit: `per_10s` messages in any 10 seconds.
@@ -231,10 +232,7 @@ pub async fn messages_after(
 /// Validates and stores a message; returns it after commit (the writer
 /// publishes it to both participants' sockets).
 pub async fn send(
-    db: &DatabaseConnection,
-    peers: &PeerCache,
-    writer: &Writer,
-    limiter: &SendLimiter,
+    state: &AppState,
     me: &CurrentUser,
     to: &str,
     body: &str,
@@ -250,9 +248,10 @@ pub async fn send(
     let (Ok(body), Ok(client_id)) = (body, client_id) else {
         return Err(AppError::Validation { fields });
     };
-    let peer = find_recipient(db, peers, me, to).await?;
-    limiter.check(me.id)?;
-    writer
+    let peer = find_recipient(&state.db, &state.peers, me, to).await?;
+    state.send_limiter.check(me.id)?;
+    state
+        .writer
         .send(NewMessage {
             sender_id: me.id,
             recipient_id: peer.id,

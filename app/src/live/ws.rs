@@ -177,17 +177,7 @@ async fn send_message(
     body: String,
     client_id: String,
 ) -> Frame {
-    let result = crate::chat::server::send(
-        &state.db,
-        &state.peers,
-        &state.writer,
-        &state.send_limiter,
-        &me,
-        &to,
-        &body,
-        &client_id,
-    )
-    .await;
+    let result = crate::chat::server::send(&state, &me, &to, &body, &client_id).await;
     Frame::of(&match result {
         Ok(message) => Event::Sent { message },
         Err(error) => Event::SendFailed { client_id, error },

@@ -92,6 +92,9 @@ impl TestApp {
             http: reqwest::Client::builder()
                 .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
+                // A request the server never answers fails the test instead
+                // of hanging the run.
+                .timeout(std::time::Duration::from_secs(20))
                 .build()
                 .unwrap(),
             base: self.base.clone(),

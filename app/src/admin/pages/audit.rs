@@ -3,11 +3,12 @@
 
 use leptos::prelude::*;
 
-use super::{Pager, when};
+use super::{Pager, field_errors, when};
 use crate::admin::{
     api::admin_audit,
     model::{ACTIONS, action_label},
 };
+use crate::error::AppError;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -22,14 +23,6 @@ pub fn AuditPage() -> impl IntoView {
             admin_audit(Some(action), Some(actor), Some(target), Some(page))
         },
     );
-    let ok = move || list.get().and_then(|r| r.ok());
-    let error_for = move |name: &'static str| {
-        move || {
-            list.get()
-                .and_then(|r| r.err())
-                .and_then(|e| e.field_message(name))
-        }
-    };
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         applied.set((actor.get_untracked(), target.get_untracked()));
@@ -47,13 +40,12 @@ pub fn AuditPage() -> impl IntoView {
             <label>"To" <input id="a-target" placeholder="user" on:input=move |ev| target.set(event_target_value(&ev)) /></label>
             <button type="submit" class="primary">"Filter"</button>
         </form>
-        <p class="field-error" id="a-actor-error">{error_for("actor")}</p>
-        <p class="field-error" id="a-target-error">{error_for("target")}</p>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(l) if l.entries.is_empty() => view! { <p class="muted">"Nothing recorded yet."</p> }.into_any(),
                     Ok(l) => view! {
+                        <Pager page=page pages=Some(l.pages) has_more=l.page < l.pages />
                         <table class="admin-table" data-testid="audit-table">
                             <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"To whom"</th><th>"Details"</th></tr></thead>
                             <tbody>
@@ -72,13 +64,10 @@ pub fn AuditPage() -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                    Err(e) if e.form_message().is_none() => ().into_any(),
+                    Err(AppError::Validation { fields }) => field_errors(fields).into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
-        <Pager page=page
-            pages=Signal::derive(move || ok().map(|l| l.pages))
-            has_more=Signal::derive(move || ok().is_some_and(|l| l.page < l.pages)) />
     }
 }

@@ -4,8 +4,9 @@
 
 use leptos::prelude::*;
 
-use super::{ConfirmButton, Outcome, OutcomeLine, Pager, run, when};
+use super::{ConfirmButton, Outcome, OutcomeLine, Pager, field_errors, run, when};
 use crate::admin::api::{admin_delete_message, admin_messages};
+use crate::error::AppError;
 
 #[derive(Clone, Default, PartialEq)]
 struct Query {
@@ -36,15 +37,6 @@ pub fn MessagesPage() -> impl IntoView {
             )
         },
     );
-    let has_more =
-        Signal::derive(move || list.get().and_then(|r| r.ok()).is_some_and(|l| l.has_more));
-    let error_for = move |name: &'static str| {
-        move || {
-            list.get()
-                .and_then(|r| r.err())
-                .and_then(|e| e.field_message(name))
-        }
-    };
     let search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         query.set(draft.get_untracked());
@@ -71,17 +63,13 @@ pub fn MessagesPage() -> impl IntoView {
             <label>"To" <input id="q-to" type="date" on:input=move |ev| input(ev, |q, v| q.to = v) /></label>
             <button type="submit" class="primary">"Search"</button>
         </form>
-        <p class="field-error" id="q-user_a-error">{error_for("user_a")}</p>
-        <p class="field-error" id="q-user_b-error">{error_for("user_b")}</p>
-        <p class="field-error" id="q-text-error">{error_for("text")}</p>
-        <p class="field-error" id="q-from-error">{error_for("from")}</p>
-        <p class="field-error" id="q-to-error">{error_for("to")}</p>
         <OutcomeLine outcome=outcome />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(l) if l.messages.is_empty() => view! { <p class="muted">"No messages match."</p> }.into_any(),
                     Ok(l) => view! {
+                        <Pager page=page pages=None has_more=l.has_more />
                         <table class="admin-table" data-testid="messages-table">
                             <thead><tr><th>"Sent"</th><th>"From"</th><th>"To"</th><th>"Message"</th><th></th></tr></thead>
                             <tbody>
@@ -103,12 +91,10 @@ pub fn MessagesPage() -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                    // Bad filters are shown next to their fields above.
-                    Err(e) if e.form_message().is_none() => ().into_any(),
+                    Err(AppError::Validation { fields }) => field_errors(fields).into_any(),
                     Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
-        <Pager page=page pages=Signal::derive(|| None) has_more=has_more />
     }
 }

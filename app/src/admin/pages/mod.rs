@@ -144,27 +144,32 @@ pub fn OutcomeLine(outcome: RwSignal<Outcome>) -> impl IntoView {
     }
 }
 
-/// "Page 2 of 5" with previous/next; `pages` is `None` when only "is there
-/// more" is known.
+/// "Page 2 of 5" with previous/next, for a list already loaded; `pages` is
+/// `None` when only "is there more" is known.
 #[component]
-pub fn Pager(
-    page: RwSignal<u64>,
-    #[prop(into)] pages: Signal<Option<u64>>,
-    #[prop(into)] has_more: Signal<bool>,
-) -> impl IntoView {
+pub fn Pager(page: RwSignal<u64>, pages: Option<u64>, has_more: bool) -> impl IntoView {
     view! {
         <div class="pager">
             <button type="button" class="ghost" disabled=move || page.get() <= 1
                 on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"← Previous"</button>
             <span data-testid="page">
-                {move || match pages.get() {
+                {move || match pages {
                     Some(n) => format!("Page {} of {n}", page.get()),
                     None => format!("Page {}", page.get()),
                 }}
             </span>
-            <button type="button" class="ghost" disabled=move || !has_more.get()
+            <button type="button" class="ghost" disabled=!has_more
                 on:click=move |_| page.update(|p| *p += 1)>"Next →"</button>
         </div>
+    }
+}
+
+/// A search form's invalid fields, each named with its problem.
+pub fn field_errors(fields: Vec<crate::error::FieldError>) -> impl IntoView {
+    view! {
+        <ul class="form-error" role="alert">
+            {fields.into_iter().map(|f| view! { <li>{format!("{}: {}", f.field, f.message)}</li> }).collect_view()}
+        </ul>
     }
 }
 

@@ -36,12 +36,6 @@ pub fn UsersPage() -> impl IntoView {
             )
         },
     );
-    let pages = Signal::derive(move || list.get().and_then(|r| r.ok()).map(|l| l.pages));
-    let has_more = Signal::derive(move || {
-        list.get()
-            .and_then(|r| r.ok())
-            .is_some_and(|l| l.page < l.pages)
-    });
     // A filter change starts again from the first page.
     let filter = move |signal: RwSignal<String>| {
         move |ev| {
@@ -82,6 +76,7 @@ pub fn UsersPage() -> impl IntoView {
                 match list.await {
                     Ok(l) if l.users.is_empty() => view! { <p class="muted">"No one matches."</p> }.into_any(),
                     Ok(l) => view! {
+                        <Pager page=page pages=Some(l.pages) has_more=l.page < l.pages />
                         <p class="muted">{format!("{} user{}", l.total, if l.total == 1 { "" } else { "s" })}</p>
                         <table class="admin-table" data-testid="users-table">
                             <thead><tr>
@@ -115,7 +110,6 @@ pub fn UsersPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <Pager page=page pages=Signal::derive(move || pages.get()) has_more=has_more />
         // One editor per chosen user: it stays (with its outcome line) while
         // that user's row changes, and is replaced when another is chosen.
         {move || selected_id.get().map(|_| view! {
