@@ -154,26 +154,17 @@ pub async fn admin_messages(
     to: Option<String>,
     page: Option<u64>,
 ) -> Result<MessageList, AppError> {
-    use super::{audit::user_named, model::*};
+    use super::{audit::user_filter, model::*};
     use crate::error::{FieldError, Fields, reply};
     reply(
         async {
             let (state, _) = admin().await?;
             let mut check = Fields::default();
-            let mut ids = [None, None];
-            for (slot, (field, name)) in [("user_a", &user_a), ("user_b", &user_b)]
-                .into_iter()
-                .enumerate()
-            {
-                if let Some(name) = name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-                    ids[slot] = check
-                        .take(user_named(&state.db, field, name).await?)
-                        .map(|u| u.id);
-                }
-            }
+            let user_a = user_filter(&state.db, &mut check, "user_a", user_a.as_deref()).await?;
+            let user_b = user_filter(&state.db, &mut check, "user_b", user_b.as_deref()).await?;
             let query = super::moderation::MessageQuery {
-                user_a: ids[0],
-                user_b: ids[1],
+                user_a,
+                user_b,
                 text: check.take(parse_search("text", text.as_deref())),
                 from: check.take(parse_day("from", from.as_deref())),
                 to: check.take(parse_day("to", to.as_deref())),
@@ -216,27 +207,18 @@ pub async fn admin_audit(
     target: Option<String>,
     page: Option<u64>,
 ) -> Result<AuditList, AppError> {
-    use super::{audit::user_named, model::*};
+    use super::{audit::user_filter, model::*};
     use crate::error::{Fields, reply};
     reply(
         async {
             let (state, _) = admin().await?;
             let mut check = Fields::default();
-            let mut ids = [None, None];
-            for (slot, (field, name)) in [("actor", &actor), ("target", &target)]
-                .into_iter()
-                .enumerate()
-            {
-                if let Some(name) = name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-                    ids[slot] = check
-                        .take(user_named(&state.db, field, name).await?)
-                        .map(|u| u.id);
-                }
-            }
+            let actor = user_filter(&state.db, &mut check, "actor", actor.as_deref()).await?;
+            let target = user_filter(&state.db, &mut check, "target", target.as_deref()).await?;
             let action = check.take(parse_action(action.as_deref()));
             let page = check.take(parse_page(page));
             check.finish()?;
-            super::audit::list(&state.db, action, ids[0], ids[1], page).await
+            super::audit::list(&state.db, action, actor, target, page).await
         }
         .await,
     )

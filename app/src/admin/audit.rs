@@ -14,7 +14,7 @@ use crate::{
         entities::{audit, user},
         now_millis,
     },
-    error::{AppError, FieldError},
+    error::{AppError, FieldError, Fields},
 };
 
 /// Who performed an admin action.
@@ -66,20 +66,26 @@ pub async fn record(
     Ok(())
 }
 
-/// The user called `username` (any case), or an error for `field` (the
-/// parameter that named them) when there is none.
-pub async fn user_named(
+/// A username filter: the id of the user called `name` (any case), `None`
+/// when the filter is empty, and a note on `field` in `check` when nobody has
+/// that name.
+pub async fn user_filter(
     db: &DatabaseConnection,
+    check: &mut Fields,
     field: &str,
-    username: &str,
-) -> Result<Result<Option<user::Model>, FieldError>, AppError> {
+    name: Option<&str>,
+) -> Result<Option<i32>, AppError> {
+    let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
     let found = user::Entity::find()
-        .filter(user::Column::UsernameKey.eq(username.trim().to_ascii_lowercase()))
+        .filter(user::Column::UsernameKey.eq(name.to_ascii_lowercase()))
         .one(db)
         .await?;
-    Ok(found
-        .map(Some)
-        .ok_or_else(|| FieldError::new(field, format!("No user is called {username}."))))
+    if found.is_none() {
+        check.add(FieldError::new(field, format!("No user is called {name}.")));
+    }
+    Ok(found.map(|u| u.id))
 }
 
 /// One page of the log, newest first.

@@ -280,13 +280,7 @@ pub async fn reset_password(
             "The two passwords differ.",
         ));
     }
-    let local_part = target.email.split('@').next().unwrap_or_default();
-    if password::is_common(password.expose(), &[&target.username, local_part]) {
-        return Err(AppError::field(
-            "password",
-            "This password is too common; pick one that is harder to guess.",
-        ));
-    }
+    password::refuse_common(password.expose(), &target.username, &target.email)?;
     let hash = password::hash(password.expose().to_owned()).await?;
     let txn = crate::db::begin_write(db).await?;
     user::Entity::update_many()

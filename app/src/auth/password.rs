@@ -77,6 +77,19 @@ pub fn is_common(password: &str, user_inputs: &[&str]) -> bool {
             if !d.reversed && d.dictionary_name == Default::default() && d.rank <= TOP_N)
 }
 
+/// Refuses a password that is among the most common or close to the
+/// account's own name or email, as a `password` field error.
+pub fn refuse_common(password: &str, username: &str, email: &str) -> Result<(), AppError> {
+    let local_part = email.split('@').next().unwrap_or_default();
+    if is_common(password, &[username, local_part]) {
+        return Err(AppError::field(
+            "password",
+            "This password is too common; pick one that is harder to guess.",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,16 +48,11 @@ pub async fn create_account(
 ) -> Result<user::Model, AppError> {
     let account = NewAccount::parse(username, email, password, password_again)
         .map_err(|fields| AppError::Validation { fields })?;
-    let local_part = account.email.as_str().split('@').next().unwrap_or_default();
-    if password::is_common(
+    password::refuse_common(
         account.password.expose(),
-        &[account.username.as_str(), local_part],
-    ) {
-        return Err(AppError::field(
-            "password",
-            "This password is too common; pick one that is harder to guess.",
-        ));
-    }
+        account.username.as_str(),
+        account.email.as_str(),
+    )?;
     let taken = taken_fields(db, &account.username.key(), account.email.as_str()).await?;
     if !taken.is_empty() {
         return Err(AppError::Validation { fields: taken });
