@@ -11,19 +11,13 @@ pub fn TopBar() -> impl IntoView {
     view! {
         <header class="topbar">
             <A href="/" attr:class="wordmark">"Kanect"</A>
-            <Transition>
-                {move || Suspend::new(async move {
-                    auth.user.await.ok().flatten().map(|me| {
-                        view! {
-                            <div class="topbar-user">
-                                {me.is_admin.then(|| view! { <A href="/admin" attr:class="topbar-link">"Admin"</A> })}
-                                <span class="topbar-name" data-testid="me">{me.username}</span>
-                                <LogoutButton />
-                            </div>
-                        }
-                    })
-                })}
-            </Transition>
+            {move || auth.user().map(|me| view! {
+                <div class="topbar-user">
+                    {me.is_admin.then(|| view! { <A href="/admin" attr:class="topbar-link">"Admin"</A> })}
+                    <span class="topbar-name" data-testid="me">{me.username}</span>
+                    <LogoutButton />
+                </div>
+            })}
         </header>
     }
 }

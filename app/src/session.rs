@@ -1,61 +1,68 @@
 //! The browser-and-server view of "who is logged in".
 //!
-//! One blocking resource (so the server can redirect before it streams any
-//! HTML) holds the current user. It is fetched again whenever `refresh` is
-//! called: after a log-in, sign-up or log-out succeeds in the hydrated app.
-//! (Without JavaScript every step is a full page load, so nothing is stale.)
+//! The server knows the visitor before it renders a page (`auth::visitor`);
+//! `provide_auth` takes that value, sends it along for hydration, and keeps it
+//! in a signal every page reads synchronously. A log-in or sign-up in the
+//! hydrated app sets it from the server's answer, a log-out clears it. (Without
+//! JavaScript every step is a full page load, so nothing is stale.)
 
 use leptos::prelude::*;
 use leptos_router::{NavigateOptions, hooks::use_navigate};
 
 use crate::{
-    auth::{
-        CurrentUser,
-        api::{Logout, current_user},
-    },
+    auth::{CurrentUser, api::Logout},
     error::AppError,
 };
 
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    user: RwSignal<Option<CurrentUser>>,
     pub logout: ServerAction<Logout>,
-    epoch: RwSignal<u32>,
 }
 
 impl Auth {
-    /// Fetches the current user again (someone logged in or out).
-    pub fn refresh(&self) {
-        self.epoch.update(|n| *n += 1);
+    /// The logged-in user, if any (tracked).
+    pub fn user(&self) -> Option<CurrentUser> {
+        self.user.get()
     }
 
-    /// After `action` succeeds: refresh the user, then go to `path`.
-    pub fn on_success<T: Clone + Send + Sync + 'static>(
+    /// After a log-in or sign-up succeeds: that user is now logged in; go to
+    /// the chat view.
+    pub fn on_signed_in(
         &self,
-        value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-        path: &'static str,
+        value: impl Get<Value = Option<Result<CurrentUser, AppError>>> + Send + Sync + 'static,
     ) {
-        let auth = *self;
+        let user = self.user;
         Effect::new(move |_| {
-            if matches!(value.get(), Some(Ok(_))) {
-                auth.refresh();
-                use_navigate()(path, NavigateOptions::default());
+            if let Some(Ok(me)) = value.get() {
+                user.set(Some(me));
+                use_navigate()("/", NavigateOptions::default());
             }
         });
     }
 }
 
 pub fn provide_auth() {
-    let epoch = RwSignal::new(0);
+    let visitor = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            crate::auth::visitor::of_this_request()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            None::<CurrentUser>
+        }
+    })
+    .into_inner();
+    let user = RwSignal::new(visitor);
     let logout = ServerAction::<Logout>::new();
-    let user = Resource::new_blocking(move || epoch.get(), |_| current_user());
-    let auth = Auth {
-        user,
-        logout,
-        epoch,
-    };
-    auth.on_success(logout.value(), "/login");
-    provide_context(auth);
+    Effect::new(move |_| {
+        if matches!(logout.value().get(), Some(Ok(()))) {
+            user.set(None);
+            use_navigate()("/login", NavigateOptions::default());
+        }
+    });
+    provide_context(Auth { user, logout });
 }
 
 pub fn use_auth() -> Auth {

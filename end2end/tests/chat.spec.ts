@@ -82,6 +82,10 @@ test('scrolling up loads older messages', async ({ browser }) => {
     await expect(bob.page.locator('.message')).toHaveCount(60, { timeout: 1_000 });
   }).toPass({ timeout: 10_000 });
   await expect(bob.page.locator('.message-body', { hasText: /^m0$/ })).toBeAttached();
+  // Older messages are not news: no "new messages" pill for them (checked
+  // after two more frames, where the pill would have been decided).
+  await bob.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  await expect(bob.page.locator('.new-pill')).toHaveCount(0);
   await amy.page.context().close();
   await bob.page.context().close();
 });

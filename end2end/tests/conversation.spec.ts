@@ -92,7 +92,14 @@ test('a reader who scrolled up gets a "new messages" pill instead of a jump', as
   await hydrated(bob.page);
   const list = bob.page.locator('.messages');
   await expect(bob.page.locator('.message-body', { hasText: 'line 39' })).toBeInViewport();
-  await list.evaluate((el) => (el.scrollTop = el.scrollHeight / 3));
+  // Scroll up as a reader would, and let the browser see it (one frame) before anything arrives.
+  await list.evaluate(
+    (el) =>
+      new Promise<void>((done) => {
+        el.scrollTop = el.scrollHeight / 3;
+        requestAnimationFrame(() => requestAnimationFrame(() => done()));
+      }),
+  );
   await send(amy.page, bob.name, 'while you were reading', 'pill-99999999');
   const pill = bob.page.getByRole('button', { name: 'New messages ↓' });
   await expect(pill).toBeVisible();

@@ -2,8 +2,8 @@
 //!
 //! `build` binds the socket first (so port 0 works and tests learn the real
 //! port), opens and migrates the database, and assembles the router: Leptos
-//! pages and server functions, static files, sessions, the CSRF origin guard,
-//! compression and security headers. `main.rs` only adds logging and signals.
+//! pages and server functions, static files, sessions, who is visiting (for
+//! pages), the CSRF origin guard, compression and security headers. `main.rs` only adds logging and signals.
 
 mod api_status;
 pub mod cli;
@@ -135,13 +135,17 @@ fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::days(i64::from(
             settings.session_days,
         ))));
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let options = state.leptos_options.clone();
     Router::new()
         .route("/ws", axum::routing::get(ws::connect))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .with_state(state)
+        .with_state(state.clone())
+        .layer(middleware::from_fn_with_state(
+            state,
+            app::auth::visitor::resolve,
+        ))
         .layer(middleware::from_fn(api_status::malformed_is_400))
         .layer(middleware::from_fn_with_state(
             settings,
@@ -161,6 +165,17 @@ fn router(state: AppState) -> Router {
             axum::http::header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+}
+
+/// The app's page routes, generated once per process. Leptos generates them
+/// by rendering the app with every resource load suspended — process-wide —
+/// so a page rendered by another server of the same process at that moment
+/// would wait forever for its data (the integration tests start many servers
+/// in one process; a second generation must never overlap their requests).
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 async fn clean_expired_sessions(db: sea_orm::DatabaseConnection) {

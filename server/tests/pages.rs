@@ -100,3 +100,42 @@ async fn logging_out_without_javascript_lands_on_the_login_page() {
     assert_eq!(r.headers["location"], "/login");
     assert!(c.get("/").await.status.is_redirection());
 }
+
+/// Every page a signed-in admin can open is rendered to its end, many times
+/// and several at once: a page whose streamed body stalls would fail here.
+#[tokio::test]
+async fn every_page_renders_to_the_end_under_repeated_concurrent_loads() {
+    use futures::StreamExt;
+    let app = spawn_app().await;
+    let root = app.admin("root").await;
+    app.user("bob").await;
+    let pages = [
+        "/",
+        "/chats/bob",
+        "/admin",
+        "/admin/users",
+        "/admin/messages",
+        "/admin/audit",
+    ];
+    let loads = (0..40).flat_map(|_| pages);
+    let stalled = futures::stream::iter(loads)
+        .map(|path| {
+            let root = &root;
+            async move {
+                let wait = std::time::Duration::from_secs(10);
+                match tokio::time::timeout(wait, root.get(path)).await {
+                    Ok(r) => {
+                        assert_eq!(r.status, StatusCode::OK, "{path}");
+                        assert!(r.body.contains("</html>"), "{path}: {}", r.body);
+                        None
+                    }
+                    Err(_) => Some(path),
+                }
+            }
+        })
+        .buffer_unordered(6)
+        .filter_map(|stalled| async move { stalled })
+        .collect::<Vec<_>>()
+        .await;
+    assert!(stalled.is_empty(), "never finished: {stalled:?}");
+}

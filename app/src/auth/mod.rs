@@ -4,6 +4,7 @@
 //! - `api`: the server functions (`/api/signup`, `/api/login`, `/api/logout`,
 //!   `/api/current_user`), thin adapters over `server`.
 //! - `server` (ssr): account creation, authentication, session handling.
+//! - `visitor` (ssr): resolves who is visiting before a page renders.
 //! - `pages`: the sign-up and log-in pages.
 
 pub mod api;
@@ -18,6 +19,8 @@ pub mod server;
 pub mod session_store;
 #[cfg(feature = "ssr")]
 pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod visitor;
 
 use serde::{Deserialize, Serialize};
 

@@ -96,7 +96,7 @@ fn StrengthMeter(password: ReadSignal<String>) -> impl IntoView {
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let action = ServerAction::<Signup>::new();
-    use_auth().on_success(action.value(), "/");
+    use_auth().on_signed_in(action.value());
     let error = last_error(action);
     let (password, set_password) = signal(String::new());
     let on_password = Callback::new(move |v: String| set_password.set(v));
@@ -142,7 +142,7 @@ pub fn SignupPage() -> impl IntoView {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
-    use_auth().on_success(action.value(), "/");
+    use_auth().on_signed_in(action.value());
     let error = last_error(action);
     view! {
         <AlreadyLoggedIn />
@@ -171,12 +171,10 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 fn AlreadyLoggedIn() -> impl IntoView {
     let auth = use_auth();
-    view! {
-        <Transition>
-            {move || Suspend::new(async move {
-                matches!(auth.user.await, Ok(Some(_))).then(|| view! { <Redirect path="/" /> })
-            })}
-        </Transition>
+    move || {
+        auth.user()
+            .is_some()
+            .then(|| view! { <Redirect path="/" /> })
     }
 }
 

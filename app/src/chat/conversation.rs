@@ -66,10 +66,15 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
         stick.set(true);
     });
 
-    // Whether older messages exist: from the newest page until an older page says.
+    // Whether older messages exist (from the newest page until an older page
+    // says), and who the peer is, for the presence line. (An effect, so the
+    // header does not read `first`: on the server a resource is read inside
+    // its `<Transition>` only.)
+    let peer_id = RwSignal::new(0);
     Effect::new(move |_| {
         if let Some(Ok(page)) = first.get() {
             has_more.set(page.has_more);
+            peer_id.set(page.peer_id);
         }
     });
 
@@ -113,16 +118,26 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
         }
     });
 
-    // Keep the newest message in view unless the reader scrolled up.
+    // Keep the newest message in view unless the reader scrolled up. Whether
+    // they did is decided in the frame itself: the browser dispatches a
+    // pending scroll event before animation-frame callbacks, so a scroll made
+    // just before a message arrived is never overridden by the jump.
+    // Only a newer last message counts as unseen: an older page loading at
+    // the top, or a deletion, is not news.
+    let newest_shown = StoredValue::new(0i64);
     Effect::new(move |_| {
-        messages.track();
+        let newest = messages.with(|(_, all)| all.last().map_or(0, |m| m.id));
+        let arrived = newest > newest_shown.get_value();
+        newest_shown.set_value(newest);
         pending.track();
         if let Some(el) = list.get() {
-            if stick.get_untracked() {
-                request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
-            } else {
-                unseen.set(true);
-            }
+            request_animation_frame(move || {
+                if stick.get_untracked() {
+                    el.set_scroll_top(el.scroll_height());
+                } else if arrived {
+                    unseen.set(true);
+                }
+            });
         }
     });
 
@@ -196,7 +211,7 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
             <header class="conversation-head">
                 <h2>{move || peer.get()}</h2>
                 {move || {
-                    let (pid, _) = messages.get();
+                    let pid = peer_id.get();
                     let on = chat.online.with(|o| o.contains(&pid));
                     view! { <span class="presence" class:online=on>{if on { "online" } else { "offline" }}</span> }
                 }}

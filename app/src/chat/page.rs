@@ -1,7 +1,7 @@
 //! The chat view at `/` and `/chats/:username`: People on the left, the chosen
 //! conversation (or a welcome) on the right; one column on a phone. Anonymous
-//! visitors are sent to `/login` (on the server, before any HTML is streamed,
-//! because the user resource is blocking).
+//! visitors are sent to `/login` (on the server with a real redirect: the
+//! server knows the visitor before it renders).
 
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_params_map};
@@ -12,16 +12,9 @@ use crate::{auth::CurrentUser, session::use_auth};
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let auth = use_auth();
-    view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match auth.user.await {
-                    Ok(Some(me)) => view! { <ChatLayout me=me /> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+    move || match auth.user() {
+        Some(me) => view! { <ChatLayout me=me /> }.into_any(),
+        None => view! { <Redirect path="/login" /> }.into_any(),
     }
 }
 

@@ -112,7 +112,7 @@ impl Client {
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
             .send()
             .await
-            .unwrap();
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
         reply(res).await
     }
 

@@ -22,27 +22,21 @@ use crate::{error::AppError, session::use_auth};
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let auth = use_auth();
-    view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match auth.user.await {
-                    Ok(Some(me)) if me.is_admin => view! {
-                        <div class="admin">
-                            <nav class="admin-nav" aria-label="Admin">
-                                <A href="/admin" exact=true>"Dashboard"</A>
-                                <A href="/admin/users">"Users"</A>
-                                <A href="/admin/messages">"Messages"</A>
-                                <A href="/admin/audit">"Audit log"</A>
-                            </nav>
-                            <div class="admin-body"><Outlet /></div>
-                        </div>
-                    }.into_any(),
-                    Ok(Some(_)) => view! { <Forbidden /> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+    move || match auth.user() {
+        Some(me) if me.is_admin => view! {
+            <div class="admin">
+                <nav class="admin-nav" aria-label="Admin">
+                    <A href="/admin" exact=true>"Dashboard"</A>
+                    <A href="/admin/users">"Users"</A>
+                    <A href="/admin/messages">"Messages"</A>
+                    <A href="/admin/audit">"Audit log"</A>
+                </nav>
+                <div class="admin-body"><Outlet /></div>
+            </div>
+        }
+        .into_any(),
+        Some(_) => view! { <Forbidden /> }.into_any(),
+        None => view! { <Redirect path="/login" /> }.into_any(),
     }
 }
 
