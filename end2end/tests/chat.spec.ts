@@ -1,6 +1,6 @@
 // Two people in two browsers chat live.
 import { Browser, expect, Page, test } from '@playwright/test';
-import { signUp, uniqueName } from './helpers';
+import { hydrated, signUp, uniqueName } from './helpers';
 
 async function person(browser: Browser, prefix: string): Promise<{ page: Page; name: string }> {
   const context = await browser.newContext();
@@ -21,6 +21,7 @@ test('two people chat live both ways, with presence, unread badges and history',
 
   // Amy sees Bob come online (live dot) without reloading.
   await amy.page.reload();
+  await hydrated(amy.page);
   const bobInAmy = amy.page.locator('.person', { hasText: bob.name });
   await expect(bobInAmy.locator('.dot.online')).toHaveCount(1, { timeout: 10_000 });
 
@@ -74,6 +75,7 @@ test('scrolling up loads older messages', async ({ browser }) => {
     expect(res.status(), await res.text()).toBe(200);
   }
   await bob.page.goto(`/chats/${amy.name}`);
+  await hydrated(bob.page);
   await expect(bob.page.locator('.message-body', { hasText: /^m59$/ })).toBeVisible();
   await expect(bob.page.locator('.message')).toHaveCount(50);
   // Scroll to the top (again, as a person would, until older messages come).
