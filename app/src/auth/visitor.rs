@@ -65,3 +65,30 @@ pub fn of_this_request() -> Option<CurrentUser> {
         .and_then(|parts| parts.extensions.get::<Visitor>().cloned())
         .and_then(|Visitor(me)| me)
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+
+    use super::*;
+
+    fn request(method: Method, path: &str) -> Request {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .unwrap()
+    }
+
+    #[test]
+    fn only_page_loads_look_up_the_visitor() {
+        for page in ["/", "/chats/amy", "/admin/users", "/login", "/no/such/page"] {
+            assert!(is_page_request(&request(Method::GET, page)), "{page}");
+        }
+        assert!(is_page_request(&request(Method::HEAD, "/")));
+        for other in ["/pkg/kanect.wasm", "/api/send", "/ws", "/favicon.svg"] {
+            assert!(!is_page_request(&request(Method::GET, other)), "{other}");
+        }
+        assert!(!is_page_request(&request(Method::POST, "/")));
+    }
+}
