@@ -1,6 +1,7 @@
 // The conversation panel's finer behaviour: polling when the WebSocket cannot
 // connect, back/forward between conversations, the length countdown, and the
-// "new messages" pill for a reader who scrolled up.
+// "new messages" pill for a reader who scrolled up, and a send shown once when
+// its message comes back live before the send is answered.
 import { Browser, expect, Page, test } from '@playwright/test';
 import { hydrated, signUp, uniqueName } from './helpers';
 
@@ -107,6 +108,36 @@ test('a reader who scrolled up gets a "new messages" pill instead of a jump', as
   await pill.click();
   await expect(bob.page.locator('.message-body', { hasText: 'while you were reading' })).toBeInViewport();
   await expect(pill).toHaveCount(0);
+  await amy.page.context().close();
+  await bob.page.context().close();
+});
+
+test('a sent message shows once even when it comes back live before the send is answered', async ({ browser }) => {
+  const amy = await person(browser, 'amy');
+  const bob = await person(browser, 'bob');
+  await amy.page.goto(`/chats/${bob.name}`);
+  await hydrated(amy.page);
+  // Bob shows as online once Amy's live socket is up.
+  await expect(amy.page.locator('.conversation-head .presence')).toHaveText('online', { timeout: 10_000 });
+  // Hold the answer to Amy's send for 3 s: the message is stored and pushed
+  // to her socket long before her tab hears back from `send`.
+  await amy.page.route('**/api/send', async (route) => {
+    const response = await route.fetch();
+    await new Promise((done) => setTimeout(done, 3_000));
+    await route.fulfill({ response });
+  });
+  const box = amy.page.getByRole('textbox', { name: 'Message' });
+  await box.fill('only once');
+  await box.press('Enter');
+  const mine = amy.page.locator('.message.mine', { hasText: 'only once' });
+  // Stored and delivered live while the answer is still held back: exactly
+  // one copy right now (counted once, not retried until the answer comes).
+  await expect(amy.page.locator('.message.mine[data-id]', { hasText: 'only once' })).toHaveCount(1);
+  expect(await mine.count()).toBe(1);
+  expect(await amy.page.locator('.message.pending').count()).toBe(0);
+  // After the answer, still one.
+  await amy.page.waitForTimeout(3_500);
+  expect(await mine.count()).toBe(1);
   await amy.page.context().close();
   await bob.page.context().close();
 });

@@ -12,6 +12,13 @@ async fn id_of(c: &Client) -> String {
     c.whoami().await["id"].to_string()
 }
 
+/// Sends a message as `c` (the `send` server function); it must be stored.
+async fn sent(c: &Client, to: &str, body: &str, client_id: &str) -> Value {
+    let r = c.send(to, body, client_id).await;
+    assert!(r.status.is_success(), "send: {} {}", r.status, r.body);
+    r.json()
+}
+
 async fn ok(c: &Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
     let r = c.call(endpoint, form).await;
     assert!(r.status.is_success(), "{endpoint}: {} {}", r.status, r.body);
@@ -122,16 +129,7 @@ async fn deactivating_ends_sessions_and_sockets_at_once_and_reactivating_restore
     let mut bob_ws = bob.socket(None).await;
     let mut other_tab = bob.socket(None).await;
     // Alice writes to Bob first, so the server knows him as a recipient.
-    ok(
-        &alice,
-        "send",
-        &[
-            ("to", "bob"),
-            ("body", "hi bob"),
-            ("client_id", "cid-00000000"),
-        ],
-    )
-    .await;
+    sent(&alice, "bob", "hi bob", "cid-00000000").await;
     for ws in [&mut bob_ws, &mut other_tab] {
         assert_eq!(ws.next_event().await["type"], "message");
     }
@@ -200,26 +198,8 @@ async fn a_deleted_message_disappears_live_for_both_participants() {
     let root = app.admin("root").await;
     let (alice, bob) = (app.user("alice").await, app.user("bob").await);
     let (mut alice_ws, mut bob_ws) = (alice.socket(None).await, bob.socket(None).await);
-    let kept = ok(
-        &alice,
-        "send",
-        &[
-            ("to", "bob"),
-            ("body", "keep me"),
-            ("client_id", "cid-00000001"),
-        ],
-    )
-    .await;
-    let gone = ok(
-        &alice,
-        "send",
-        &[
-            ("to", "bob"),
-            ("body", "delete me"),
-            ("client_id", "cid-00000002"),
-        ],
-    )
-    .await;
+    let kept = sent(&alice, "bob", "keep me", "cid-00000001").await;
+    let gone = sent(&alice, "bob", "delete me", "cid-00000002").await;
     for ws in [&mut alice_ws, &mut bob_ws] {
         ws.next_event().await;
         ws.next_event().await;
@@ -630,46 +610,10 @@ async fn messages_are_found_by_pair_text_and_date() {
         app.user("bob").await,
         app.user("carol").await,
     );
-    ok(
-        &alice,
-        "send",
-        &[
-            ("to", "bob"),
-            ("body", "lunch at noon?"),
-            ("client_id", "cid-00000001"),
-        ],
-    )
-    .await;
-    ok(
-        &bob,
-        "send",
-        &[
-            ("to", "alice"),
-            ("body", "sure, LUNCH it is"),
-            ("client_id", "cid-00000002"),
-        ],
-    )
-    .await;
-    ok(
-        &carol,
-        "send",
-        &[
-            ("to", "alice"),
-            ("body", "lunch for me too"),
-            ("client_id", "cid-00000003"),
-        ],
-    )
-    .await;
-    ok(
-        &carol,
-        "send",
-        &[
-            ("to", "bob"),
-            ("body", "hello bob"),
-            ("client_id", "cid-00000004"),
-        ],
-    )
-    .await;
+    sent(&alice, "bob", "lunch at noon?", "cid-00000001").await;
+    sent(&bob, "alice", "sure, LUNCH it is", "cid-00000002").await;
+    sent(&carol, "alice", "lunch for me too", "cid-00000003").await;
+    sent(&carol, "bob", "hello bob", "cid-00000004").await;
 
     let bodies = |v: &Value| -> Vec<String> {
         v["messages"]
@@ -705,26 +649,8 @@ async fn the_dashboard_counts_users_presence_and_messages() {
     let root = app.admin("root").await;
     let (alice, bob) = (app.user("alice").await, app.user("bob").await);
     let _ws = alice.socket(None).await;
-    ok(
-        &alice,
-        "send",
-        &[
-            ("to", "bob"),
-            ("body", "one"),
-            ("client_id", "cid-00000001"),
-        ],
-    )
-    .await;
-    ok(
-        &bob,
-        "send",
-        &[
-            ("to", "alice"),
-            ("body", "two"),
-            ("client_id", "cid-00000002"),
-        ],
-    )
-    .await;
+    sent(&alice, "bob", "one", "cid-00000001").await;
+    sent(&bob, "alice", "two", "cid-00000002").await;
     ok(
         &root,
         "admin_set_active",

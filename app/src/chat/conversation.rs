@@ -104,6 +104,23 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
         (pid, all)
     });
 
+    // Sends still waiting for their answer. One whose message already came
+    // back live (the socket can be quicker than the `send` answer) is shown
+    // once, as the stored message.
+    let unsent = Memo::new(move |_| {
+        let waiting = pending.get();
+        messages.with(|(_, all)| {
+            waiting
+                .into_iter()
+                .filter(|p| {
+                    !all.iter()
+                        .rev()
+                        .any(|m| m.sender_id == me && m.client_id == p.client_id)
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+
     // Mark read up to the newest message from the peer.
     Effect::new(move |_| {
         let (pid, all) = messages.get();
@@ -241,7 +258,7 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
                                         }
                                     }
                                 </For>
-                                <For each=move || pending.get() key=|p| (p.client_id.clone(), p.failed) let:p>
+                                <For each=move || unsent.get() key=|p| (p.client_id.clone(), p.failed) let:p>
                                     {
                                         let retry = p.clone();
                                         view! {

@@ -68,15 +68,29 @@ pub async fn find_peer_any(
     field: &str,
     username: &str,
 ) -> Result<user::Model, AppError> {
-    let peer = user::Entity::find()
-        .filter(user::Column::UsernameKey.eq(username.trim().to_ascii_lowercase()))
+    let peer = user_by_key(db, &username_key(username)).await?;
+    refuse_self(peer.id, me, field)?;
+    Ok(peer)
+}
+
+/// How usernames are looked up: trimmed, case-folded.
+fn username_key(username: &str) -> String {
+    username.trim().to_ascii_lowercase()
+}
+
+async fn user_by_key(db: &DatabaseConnection, key: &str) -> Result<user::Model, AppError> {
+    user::Entity::find()
+        .filter(user::Column::UsernameKey.eq(key))
         .one(db)
         .await?
-        .ok_or_else(|| AppError::not_found("User"))?;
-    if peer.id == me.id {
+        .ok_or_else(|| AppError::not_found("User"))
+}
+
+fn refuse_self(peer_id: i32, me: &CurrentUser, field: &str) -> Result<(), AppError> {
+    if peer_id == me.id {
         return Err(AppError::field(field, "You can't message yourself."));
     }
-    Ok(peer)
+    Ok(())
 }
 
 /// An active user other than `me`: someone who can receive messages
@@ -87,16 +101,12 @@ pub async fn find_recipient(
     me: &CurrentUser,
     username: &str,
 ) -> Result<Peer, AppError> {
-    let key = username.trim().to_ascii_lowercase();
+    let key = username_key(username);
     let now = std::time::Instant::now();
     let peer = match peers.get(&key, now) {
         Some(peer) => peer,
         None => {
-            let found = user::Entity::find()
-                .filter(user::Column::UsernameKey.eq(key.as_str()))
-                .one(db)
-                .await?
-                .ok_or_else(|| AppError::not_found("User"))?;
+            let found = user_by_key(db, &key).await?;
             let peer = Peer {
                 id: found.id,
                 is_active: found.is_active,
@@ -105,9 +115,7 @@ pub async fn find_recipient(
             peer
         }
     };
-    if peer.id == me.id {
-        return Err(AppError::field("to", "You can't message yourself."));
-    }
+    refuse_self(peer.id, me, "to")?;
     if !peer.is_active {
         return Err(AppError::field("to", "This account has been deactivated."));
     }
