@@ -74,6 +74,9 @@ pub enum AppError {
     Conflict { message: String },
     #[error("Too many attempts. Try again in {}.", wait_text(*retry_after_secs))]
     RateLimited { retry_after_secs: u64 },
+    /// The server is busy (a bounded queue is full); nothing was done.
+    #[error("Kanect is busy right now. Try again in {}.", wait_text(*retry_after_secs))]
+    Unavailable { retry_after_secs: u64 },
     /// Something broke on the server; the details are in the server log.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -129,6 +132,7 @@ impl AppError {
             Self::Validation { .. } => 422,
             Self::RateLimited { .. } => 429,
             Self::Transport { .. } => 400,
+            Self::Unavailable { .. } => 503,
             Self::Internal => 500,
         }
     }
@@ -272,6 +276,9 @@ mod tests {
             },
             AppError::RateLimited {
                 retry_after_secs: 3,
+            },
+            AppError::Unavailable {
+                retry_after_secs: 1,
             },
             AppError::Internal,
             AppError::from_server_fn_error(ServerFnErrorErr::Args("user_id: invalid digit".into())),

@@ -25,7 +25,7 @@ pub mod settings;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{ParentRoute, Route, Router, Routes},
@@ -39,8 +39,28 @@ use crate::{
     layout::{NotFound, TopBar},
 };
 
-/// The HTML document the server renders around the app.
+/// The HTML document the server renders around the app. It also sets the
+/// page's Content-Security-Policy, which names this render's script nonce.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let stylesheet = {
+        if let (Some(nonce), Some(res)) = (
+            leptos::nonce::use_nonce(),
+            use_context::<leptos_axum::ResponseOptions>(),
+        ) {
+            let csp = security::page_csp(&nonce, security::live_reload());
+            if let Ok(value) = axum::http::HeaderValue::from_str(&csp) {
+                res.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+            }
+        }
+        format!(
+            "/{}/{}",
+            options.site_pkg_dir,
+            security::asset_name(&options, "css")
+        )
+    };
+    #[cfg(not(feature = "ssr"))]
+    let stylesheet = String::new();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -49,6 +69,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href=stylesheet />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -64,7 +85,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/kanect.css" />
         <Title text="Kanect" />
         <Router>
             <Frame />

@@ -31,6 +31,15 @@ pub struct Settings {
     pub login_window_minutes: u32,
     /// Messages one user may send in any 10 seconds.
     pub send_limit_per_10s: u32,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is
+    /// believed. Empty: the client address is always the connection's peer.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Live sockets one client address may hold at once.
+    pub sockets_per_ip: u32,
+    /// Accounts one client address may create per hour.
+    pub signups_per_ip_per_hour: u32,
+    /// Accounts everyone together may create per hour.
+    pub signups_per_hour: u32,
 }
 
 impl Default for Settings {
@@ -46,6 +55,10 @@ impl Default for Settings {
             login_max_failures: 10,
             login_window_minutes: 15,
             send_limit_per_10s: 20,
+            trusted_proxies: Vec::new(),
+            sockets_per_ip: 1_000,
+            signups_per_ip_per_hour: 10,
+            signups_per_hour: 200,
         }
     }
 }
@@ -86,6 +99,21 @@ impl Settings {
                 return Err(format!(
                     "public_origin = {o:?}: use scheme://host[:port], like https://chat.example.com"
                 ));
+            }
+        }
+        if self.secure_cookies && self.public_origin.is_empty() {
+            return Err(
+                "public_origin is required when secure_cookies = true (set it to the https:// origin people use)"
+                    .into(),
+            );
+        }
+        for (key, value) in [
+            ("sockets_per_ip", self.sockets_per_ip),
+            ("signups_per_ip_per_hour", self.signups_per_ip_per_hour),
+            ("signups_per_hour", self.signups_per_hour),
+        ] {
+            if !(1..=1_000_000).contains(&value) {
+                return Err(format!("{key} = {value}: use 1 to 1000000"));
             }
         }
         if !self.database_url.is_empty() && !self.database_url.starts_with("sqlite:") {
@@ -153,5 +181,15 @@ mod tests {
         };
         assert_eq!(s.validate(), Ok(()));
         assert_eq!(s.origin(), Some("https://chat.example.com"));
+        let s = Settings {
+            secure_cookies: true,
+            ..Default::default()
+        };
+        assert!(s.validate().unwrap_err().starts_with("public_origin"));
+        let s = Settings {
+            sockets_per_ip: 0,
+            ..Default::default()
+        };
+        assert!(s.validate().unwrap_err().starts_with("sockets_per_ip"));
     }
 }

@@ -1,7 +1,10 @@
 //! `AppState`: everything a request needs, built once by the server and handed
 //! to every route and server function (leptos_axum provides it as context).
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use axum::extract::{ConnectInfo, FromRef};
 use leptos::prelude::{LeptosOptions, use_context};
@@ -9,7 +12,7 @@ use sea_orm::DatabaseConnection;
 use tower_sessions::Session;
 
 use crate::{
-    auth::throttle::LoginThrottle,
+    auth::{signup_limit::SignupLimiter, throttle::LoginThrottle},
     chat::{peers::PeerCache, server::SendLimiter, writer::Writer},
     error::AppError,
     live::hub::Hub,
@@ -22,6 +25,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub login_throttle: Arc<LoginThrottle>,
+    pub signup_limiter: Arc<SignupLimiter>,
     pub hub: Arc<Hub>,
     pub writer: Writer,
     pub send_limiter: Arc<SendLimiter>,
@@ -50,10 +54,18 @@ pub async fn request_session() -> Result<Session, AppError> {
     })
 }
 
-/// The peer's IP address, for per-client limits.
-pub async fn client_ip() -> String {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+/// The client's address, for per-client limits: the connection's peer, or
+/// what a trusted proxy forwarded (`security::client_addr`).
+pub async fn client_ip() -> IpAddr {
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|_| "unknown".into())
+        .map(|ConnectInfo(addr)| addr)
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let trusted = use_context::<AppState>()
+        .map(|s| s.settings.trusted_proxies.clone())
+        .unwrap_or_default();
+    let headers = use_context::<axum::http::request::Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
+    crate::security::client_addr(&headers, peer, &trusted)
 }

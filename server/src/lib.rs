@@ -2,29 +2,37 @@
 //!
 //! `build` binds the socket first (so port 0 works and tests learn the real
 //! port), opens and migrates the database, and assembles the router: Leptos
-//! pages and server functions, static files, sessions, who is visiting (for
-//! pages), the CSRF origin guard, compression and security headers. `main.rs` only adds logging and signals.
+//! pages and server functions, static files (`assets`), sessions, who is
+//! visiting (for pages), the CSRF origin guard, the `Host` check, compression
+//! and security headers (`headers`). `run` serves it with connection limits
+//! (`serve`) next to the background tasks (expired sessions, presence, the
+//! watch that closes sockets of ended sessions). `main.rs` only adds logging
+//! and signals.
 
+mod admin_guard;
 mod api_status;
+mod assets;
 pub mod cli;
 pub mod config;
+mod headers;
 mod origin_guard;
+pub mod serve;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use app::{
     App,
-    auth::{session_store::DbSessionStore, throttle::LoginThrottle},
+    auth::{session_store::DbSessionStore, signup_limit::SignupLimiter, throttle::LoginThrottle},
     chat::{server::SendLimiter, writer::Writer},
     db,
     live::{hub::Hub, ws},
     shell,
     state::AppState,
 };
-use axum::{Router, http::HeaderValue, middleware};
+use axum::{Router, middleware};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
-use tower_http::{compression::CompressionLayer, set_header::SetResponseHeaderLayer};
+use tower_http::compression::CompressionLayer;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 pub use config::Config;
@@ -53,13 +61,7 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let cleanup = tokio::spawn(clean_expired_sessions(self.state.db.clone()));
-        let result = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let result = serve::serve(self.listener, self.router, shutdown).await;
         cleanup.abort();
         result
     }
@@ -101,9 +103,14 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
             source,
         })?;
 
+    let listen = listener.local_addr().unwrap_or(settings.listen);
     let settings = Arc::new(settings);
-    let hub = Hub::new();
+    let hub = Hub::with_ip_limit(settings.sockets_per_ip as usize);
     tokio::spawn(app::live::hub::announce_presence(Arc::downgrade(&hub)));
+    tokio::spawn(app::live::session_watch::run(
+        db.clone(),
+        Arc::downgrade(&hub),
+    ));
     let state = AppState {
         writer: Writer::start(db.clone(), hub.clone()),
         send_limiter: Arc::new(SendLimiter::new(settings.send_limit_per_10s)),
@@ -115,9 +122,13 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
             settings.login_max_failures,
             Duration::from_secs(u64::from(settings.login_window_minutes) * 60),
         )),
+        signup_limiter: Arc::new(SignupLimiter::new(
+            settings.signups_per_ip_per_hour,
+            settings.signups_per_hour,
+        )),
         settings: settings.clone(),
     };
-    let router = router(state.clone());
+    let router = router(state.clone(), listen);
     Ok(Server {
         listener,
         router,
@@ -125,7 +136,7 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
     })
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, listen: SocketAddr) -> Router {
     let settings = state.settings.clone();
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name("kanect_session")
@@ -137,34 +148,46 @@ fn router(state: AppState) -> Router {
         ))));
     let routes = page_routes();
     let options = state.leptos_options.clone();
-    Router::new()
+    let pkg = assets::pkg_service(
+        std::path::Path::new(&*options.site_root),
+        &options.site_pkg_dir,
+        options.hash_files,
+    );
+    let dynamic = Router::new()
         .route("/ws", axum::routing::get(ws::connect))
-        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .leptos_routes(&state, routes, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state.clone())
         .layer(middleware::from_fn_with_state(
-            state,
+            state.clone(),
             app::auth::visitor::resolve,
         ))
-        .layer(middleware::from_fn(api_status::malformed_is_400))
         .layer(middleware::from_fn_with_state(
-            settings,
+            state,
+            admin_guard::require_admin,
+        ))
+        .layer(middleware::from_fn(api_status::malformed_is_400))
+        .layer(middleware::from_fn(headers::no_store_for_api))
+        .layer(middleware::from_fn_with_state(
+            settings.clone(),
             origin_guard::require_same_origin,
         ))
         .layer(sessions)
-        .layer(CompressionLayer::new())
-        .layer(SetResponseHeaderLayer::overriding(
-            axum::http::header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            axum::http::header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            axum::http::header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4)));
+    let app = Router::new()
+        .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
+        .merge(dynamic)
+        .layer(middleware::from_fn_with_state(
+            headers::HostCheck {
+                settings: settings.clone(),
+                listen,
+            },
+            headers::require_known_host,
+        ));
+    headers::security_headers(app, &settings)
 }
 
 /// The app's page routes, generated once per process. Leptos generates them

@@ -26,6 +26,10 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::new(&config.settings.log))
         .init();
+    match server::serve::raise_fd_limit() {
+        Ok(limit) => tracing::info!(limit, "open-file limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
+    }
     let server = match server::build(config).await {
         Ok(server) => server,
         Err(e) => {

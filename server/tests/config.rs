@@ -24,7 +24,9 @@ fn the_shipped_leptos_toml_loads_with_its_documented_defaults() {
 
 #[test]
 fn values_in_the_file_are_used() {
-    let f = config_file("listen = \"0.0.0.0:8080\"\nsecure_cookies = true\nlog = \"debug\"");
+    let f = config_file(
+        "listen = \"0.0.0.0:8080\"\nsecure_cookies = true\npublic_origin = \"https://chat.example.com\"\nlog = \"debug\"",
+    );
     let config = server::config::load(f.path()).unwrap();
     assert_eq!(config.settings.listen.to_string(), "0.0.0.0:8080");
     assert!(config.settings.secure_cookies);

@@ -373,7 +373,7 @@ pub async fn create_admin(
         return Ok(AdminCreated::Promoted);
     }
     let (email, password) = credentials().await?;
-    let created = create_account(db, username, &email, &password, &password).await?;
+    let created = create_account(db, None, username, &email, &password, &password).await?;
     let txn = crate::db::begin_write(db).await?;
     user::Entity::update_many()
         .col_expr(user::Column::Role, Expr::value(ROLE_ADMIN))

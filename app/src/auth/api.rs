@@ -33,9 +33,16 @@ pub async fn signup(
         async {
             let state = app_state()?;
             let session = request_session().await?;
-            let user =
-                server::create_account(&state.db, &username, &email, &password, &password_again)
-                    .await?;
+            let ip = client_ip().await;
+            let user = server::create_account(
+                &state.db,
+                Some((&state.signup_limiter, ip)),
+                &username,
+                &email,
+                &password,
+                &password_again,
+            )
+            .await?;
             let me = server::start_session(&session, &user).await?;
             redirect_form_post("/");
             Ok(me)
@@ -53,9 +60,14 @@ pub async fn login(login: String, password: String) -> Result<CurrentUser, AppEr
             let state = app_state()?;
             let session = request_session().await?;
             let ip = client_ip().await;
-            let user =
-                server::authenticate(&state.db, &state.login_throttle, &ip, &login, &password)
-                    .await?;
+            let user = server::authenticate(
+                &state.db,
+                &state.login_throttle,
+                &ip.to_string(),
+                &login,
+                &password,
+            )
+            .await?;
             let me = server::start_session(&session, &user).await?;
             redirect_form_post("/");
             Ok(me)

@@ -4,6 +4,8 @@
 //! - `api`: the server functions (`/api/signup`, `/api/login`, `/api/logout`,
 //!   `/api/current_user`), thin adapters over `server`.
 //! - `server` (ssr): account creation, authentication, session handling.
+//! - `throttle`, `signup_limit`, `password` (ssr): log-in throttling, sign-up
+//!   limits, bounded argon2id hashing; `session_store` (ssr): sessions in the database.
 //! - `visitor` (ssr): resolves who is visiting before a page renders.
 //! - `pages`: the sign-up and log-in pages.
 
@@ -17,6 +19,8 @@ pub mod password;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod session_store;
+#[cfg(feature = "ssr")]
+pub mod signup_limit;
 #[cfg(feature = "ssr")]
 pub mod throttle;
 #[cfg(feature = "ssr")]

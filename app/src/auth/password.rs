@@ -1,6 +1,11 @@
 //! Password hashing (argon2id at OWASP's parameters: 19 MiB, t=2, p=1) and the
 //! common-password check. Hashing is CPU-heavy by design, so it always runs on
-//! tokio's blocking pool, never on the async workers.
+//! tokio's blocking pool, never on the async workers — and at most one hash
+//! per core at a time (`Hashing`): more would only add memory (19 MiB each)
+//! and latency. Up to `QUEUE_PER_CORE` per core wait for a turn; beyond that
+//! a request is answered `Unavailable` (503) at once, doing no work. The limit
+//! is the process's: it is a property of the machine's cores, shared by
+//! sign-ups, log-ins, password resets and the command line.
 
 use std::sync::OnceLock;
 
@@ -34,14 +39,61 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_now("kanect-decoy-password-never-matches").unwrap_or_default())
 }
 
+/// Requests waiting for a hashing slot, per core, before new ones are refused.
+pub const QUEUE_PER_CORE: usize = 16;
+
+/// The process's hashing slots and queue.
+struct Hashing {
+    slots: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+}
+
+fn hashing() -> &'static Hashing {
+    static HASHING: OnceLock<Hashing> = OnceLock::new();
+    HASHING.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Hashing {
+            slots: tokio::sync::Semaphore::new(cores),
+            waiting: Default::default(),
+            max_waiting: cores * QUEUE_PER_CORE,
+        }
+    })
+}
+
+/// Runs `work` on the blocking pool once a hashing slot is free.
+async fn with_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    /// Counts one waiter until dropped (also when the request is abandoned).
+    struct Waiting<'a>(&'a AtomicUsize);
+    impl Drop for Waiting<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, SeqCst);
+        }
+    }
+    let h = hashing();
+    let waiting = Waiting(&h.waiting);
+    if h.waiting.fetch_add(1, SeqCst) >= h.max_waiting {
+        return Err(AppError::Unavailable {
+            retry_after_secs: 2,
+        });
+    }
+    let permit = h.slots.acquire().await;
+    drop(waiting);
+    let _permit = permit.map_err(|_| AppError::Internal)?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
 pub async fn hash(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_now(&password)).await?
+    with_slot(move || hash_now(&password)).await?
 }
 
 /// Checks `password` against `phc`, or against the decoy when `phc` is `None`
 /// (always false, same cost).
 pub async fn verify(password: String, phc: Option<String>) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || {
+    with_slot(move || {
         let real = phc.is_some();
         let phc = phc.unwrap_or_else(|| decoy_hash().to_owned());
         let Ok(parsed) = PasswordHash::new(&phc) else {
@@ -54,7 +106,6 @@ pub async fn verify(password: String, phc: Option<String>) -> Result<bool, AppEr
         ok && real
     })
     .await
-    .map_err(AppError::from)
 }
 
 /// True when the whole password (ignoring case) is one of the 10,000 most common

@@ -4,7 +4,7 @@
 //! the throttle) so tests can call them directly. Order inside each follows
 //! check (validate, authorise) -> do (write) -> notify.
 
-use std::time::Instant;
+use std::{net::IpAddr, time::Instant};
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set,
@@ -16,6 +16,7 @@ use super::{
     CurrentUser, password,
     rules::{NewAccount, PASSWORD_MAX},
     session_store::USER_ID_KEY,
+    signup_limit::SignupLimiter,
     throttle::LoginThrottle,
 };
 use crate::{
@@ -39,8 +40,12 @@ fn to_current(u: &user::Model) -> CurrentUser {
 }
 
 /// Creates an account from raw form input, reporting every invalid field.
+/// `limit` (sign-ups from the web) takes one sign-up from the client
+/// address's and everyone's hourly budget once the fields are valid, before
+/// the password is hashed; the command line passes `None`.
 pub async fn create_account(
     db: &DatabaseConnection,
+    limit: Option<(&SignupLimiter, IpAddr)>,
     username: &str,
     email: &str,
     password: &str,
@@ -56,6 +61,9 @@ pub async fn create_account(
     let taken = taken_fields(db, &account.username.key(), account.email.as_str()).await?;
     if !taken.is_empty() {
         return Err(AppError::Validation { fields: taken });
+    }
+    if let Some((limiter, ip)) = limit {
+        limiter.check(ip)?;
     }
     let hash = password::hash(account.password.expose().to_owned()).await?;
     let row = user::ActiveModel {
@@ -106,8 +114,11 @@ async fn taken_fields(
     Ok(fields)
 }
 
-/// Checks a username-or-email and password, throttling failures per IP and
-/// per account. Wrong user and wrong password give the same error after the
+/// The longest username or email a log-in accepts (an email's maximum).
+pub const LOGIN_MAX: usize = 254;
+
+/// Checks a username-or-email and password under the log-in throttle (see
+/// `auth::throttle`): the attempt takes its slot before any hashing. Wrong user and wrong password give the same error after the
 /// same amount of work.
 pub async fn authenticate(
     db: &DatabaseConnection,
@@ -120,13 +131,17 @@ pub async fn authenticate(
     if login_key.is_empty() {
         return Err(AppError::field("login", "Enter your username or email."));
     }
+    if login_key.chars().count() > LOGIN_MAX {
+        return Err(AppError::field(
+            "login",
+            format!("Usernames and emails are at most {LOGIN_MAX} characters."),
+        ));
+    }
     if password.is_empty() {
         return Err(AppError::field("password", "Enter your password."));
     }
-    let account_key = format!("acct:{login_key}");
-    let keys = [format!("ip:{client_ip}"), account_key.clone()];
-    throttle
-        .check(&keys, Instant::now())
+    let attempt = throttle
+        .begin(&login_key, client_ip, Instant::now())
         .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
 
     let found = user::Entity::find()
@@ -142,7 +157,7 @@ pub async fn authenticate(
     let ok = password::verify(candidate, found.as_ref().map(|u| u.password_hash.clone())).await?;
     match found {
         Some(user) if ok => {
-            throttle.clear(&account_key);
+            throttle.succeeded(attempt);
             if !user.is_active {
                 return Err(AppError::Unauthorized {
                     message: "This account has been deactivated.".into(),
@@ -150,12 +165,9 @@ pub async fn authenticate(
             }
             Ok(user)
         }
-        _ => {
-            throttle.record_failure(&keys, Instant::now());
-            Err(AppError::Unauthorized {
-                message: "Wrong username/email or password.".into(),
-            })
-        }
+        _ => Err(AppError::Unauthorized {
+            message: "Wrong username/email or password.".into(),
+        }),
     }
 }
 

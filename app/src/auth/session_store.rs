@@ -4,18 +4,26 @@
 //! stores records in the `sessions` table (via SeaORM, so it works on SQLite and
 //! PostgreSQL alike) and copies the logged-in user's id into an indexed column
 //! so that every session of one user can be ended at once.
+//!
+//! Ending a logged-in session (log-out, log-out everywhere) also records it in
+//! `session_ends`, in the same transaction, so every server process can close
+//! the live sockets bound to it (`live::session_watch`). `save` only updates:
+//! a request that loaded a session before it was ended cannot bring it back.
 
 use async_trait::async_trait;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
-    sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr, TransactionTrait, sea_query::Expr,
 };
 use tower_sessions::{
     session::{Id, Record},
     session_store::{self, SessionStore},
 };
 
-use crate::db::{entities::session, now_millis};
+use crate::db::{
+    entities::{session, session_end},
+    now_millis,
+};
 
 /// The session key holding the logged-in user's id.
 pub const USER_ID_KEY: &str = "user_id";
@@ -35,7 +43,8 @@ fn backend(err: DbErr) -> session_store::Error {
     session_store::Error::Backend(err.to_string())
 }
 
-fn to_active(record: &Record) -> Result<session::ActiveModel, session_store::Error> {
+/// The columns of a record: the logged-in user's id, the data as JSON, expiry (ms).
+fn columns(record: &Record) -> Result<(Option<i32>, String, i64), session_store::Error> {
     let data = serde_json::to_string(&record.data)
         .map_err(|e| session_store::Error::Encode(e.to_string()))?;
     let user_id = record
@@ -43,11 +52,16 @@ fn to_active(record: &Record) -> Result<session::ActiveModel, session_store::Err
         .get(USER_ID_KEY)
         .and_then(|v| v.as_i64())
         .and_then(|v| i32::try_from(v).ok());
+    Ok((user_id, data, record.expiry_date.unix_timestamp() * 1000))
+}
+
+fn to_active(record: &Record) -> Result<session::ActiveModel, session_store::Error> {
+    let (user_id, data, expires_at) = columns(record)?;
     Ok(session::ActiveModel {
         id: Set(record.id.to_string()),
         user_id: Set(user_id),
         data: Set(data),
-        expires_at: Set(record.expiry_date.unix_timestamp() * 1000),
+        expires_at: Set(expires_at),
     })
 }
 
@@ -71,16 +85,14 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        session::Entity::insert(to_active(record)?)
-            .on_conflict(
-                OnConflict::column(session::Column::Id)
-                    .update_columns([
-                        session::Column::UserId,
-                        session::Column::Data,
-                        session::Column::ExpiresAt,
-                    ])
-                    .to_owned(),
-            )
+        // An update, never an insert: if the session was ended while this
+        // request ran, it stays ended.
+        let (user_id, data, expires_at) = columns(record)?;
+        session::Entity::update_many()
+            .col_expr(session::Column::UserId, Expr::value(user_id))
+            .col_expr(session::Column::Data, Expr::value(data))
+            .col_expr(session::Column::ExpiresAt, Expr::value(expires_at))
+            .filter(session::Column::Id.eq(record.id.to_string()))
             .exec(&self.db)
             .await
             .map(|_| ())
@@ -106,21 +118,107 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        session::Entity::delete_by_id(id.to_string())
-            .exec(&self.db)
+        end_session(&self.db, &id.to_string())
             .await
-            .map(|_| ())
             .map_err(backend)
     }
 }
 
-/// Ends every session of `user_id` (log out everywhere, deactivation).
+/// Deletes one session; a logged-in one is recorded as ended (same transaction).
+async fn end_session(db: &DatabaseConnection, id: &str) -> Result<(), DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let user_id = session::Entity::find_by_id(id.to_owned())
+        .select_only()
+        .column(session::Column::UserId)
+        .into_tuple::<Option<i32>>()
+        .one(&txn)
+        .await?
+        .flatten();
+    session::Entity::delete_by_id(id.to_owned())
+        .exec(&txn)
+        .await?;
+    if user_id.is_some() {
+        record_end(&txn, Some(id.to_owned()), user_id).await?;
+    }
+    txn.commit().await
+}
+
+async fn record_end(
+    db: &impl ConnectionTrait,
+    session_id: Option<String>,
+    user_id: Option<i32>,
+) -> Result<(), DbErr> {
+    session_end::Entity::insert(session_end::ActiveModel {
+        session_id: Set(session_id),
+        user_id: Set(user_id),
+        ended_at: Set(now_millis()),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
+}
+
+/// Ends every session of `user_id` (log out everywhere, deactivation,
+/// password reset) and records it, so live sockets close on every process.
 pub async fn end_sessions_of(db: &DatabaseConnection, user_id: i32) -> Result<u64, DbErr> {
+    let txn = db.begin().await?;
     let res = session::Entity::delete_many()
         .filter(session::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    record_end(&txn, None, Some(user_id)).await?;
+    txn.commit().await?;
+    Ok(res.rows_affected)
+}
+
+/// Sessions that ended at or after `since_ms` (oldest first, at most 10,000).
+pub async fn ends_since(
+    db: &DatabaseConnection,
+    since_ms: i64,
+) -> Result<Vec<session_end::Model>, DbErr> {
+    session_end::Entity::find()
+        .filter(session_end::Column::EndedAt.gte(since_ms))
+        .order_by_asc(session_end::Column::Id)
+        .limit(10_000)
+        .all(db)
+        .await
+}
+
+/// Forgets session ends recorded before `before_ms`.
+pub async fn prune_ends(db: &DatabaseConnection, before_ms: i64) -> Result<u64, DbErr> {
+    let res = session_end::Entity::delete_many()
+        .filter(session_end::Column::EndedAt.lt(before_ms))
         .exec(db)
         .await?;
     Ok(res.rows_affected)
+}
+
+/// When the session `id` expires (ms), if it exists and has not expired.
+pub async fn expiry_of(db: &impl ConnectionTrait, id: &str) -> Result<Option<i64>, DbErr> {
+    session::Entity::find_by_id(id.to_owned())
+        .filter(session::Column::ExpiresAt.gt(now_millis()))
+        .select_only()
+        .column(session::Column::ExpiresAt)
+        .into_tuple::<i64>()
+        .one(db)
+        .await
+}
+
+/// Which of `ids` are live (existing, unexpired) sessions.
+pub async fn live_among(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = String>,
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    let rows = session::Entity::find()
+        .filter(session::Column::Id.is_in(ids))
+        .filter(session::Column::ExpiresAt.gt(now_millis()))
+        .select_only()
+        .column(session::Column::Id)
+        .into_tuple::<String>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Removes expired rows; run periodically by the server.

@@ -9,7 +9,7 @@
 
 use axum::{
     extract::{Request, State},
-    http::{Method, StatusCode},
+    http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -17,11 +17,17 @@ use leptos::prelude::use_context;
 use tower_sessions::Session;
 
 use super::{CurrentUser, server};
-use crate::state::AppState;
+use crate::{chat::server::latest_message_id, state::AppState};
 
 /// The resolved visitor of a page request (`None`: not logged in).
 #[derive(Clone, Debug)]
 pub struct Visitor(pub Option<CurrentUser>);
+
+/// The newest message id before a logged-in visitor's page was rendered:
+/// everything the page shows is at least this new, so its live connection
+/// starts here.
+#[derive(Clone, Copy, Debug)]
+pub struct Cursor(pub i64);
 
 /// Paths that are never pages: static files, server functions, the socket.
 fn is_page_request(req: &Request) -> bool {
@@ -41,10 +47,18 @@ pub async fn resolve(
     mut req: Request,
     next: Next,
 ) -> Response {
+    let mut logged_in = false;
     if is_page_request(&req) {
-        match server::current_user(&state.db, &session).await {
-            Ok(me) => {
+        let visitor = match server::current_user(&state.db, &session).await {
+            Ok(Some(me)) => latest_message_id(&state.db).await.map(|c| (Some(me), c)),
+            Ok(None) => Ok((None, 0)),
+            Err(e) => Err(e),
+        };
+        match visitor {
+            Ok((me, cursor)) => {
+                logged_in = me.is_some();
                 req.extensions_mut().insert(Visitor(me));
+                req.extensions_mut().insert(Cursor(cursor));
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot resolve the visitor of a page");
@@ -56,7 +70,21 @@ pub async fn resolve(
             }
         }
     }
-    next.run(req).await
+    let mut res = next.run(req).await;
+    // A page that shows someone's data is never stored by a browser or proxy.
+    let cache = if logged_in { "no-store" } else { "no-cache" };
+    if !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    }
+    res
+}
+
+/// The newest message id before this page rendered (0 when unknown).
+pub fn cursor_of_this_request() -> i64 {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Cursor>().copied())
+        .map_or(0, |Cursor(c)| c)
 }
 
 /// The visitor of the page being rendered (from the middleware above).

@@ -68,7 +68,20 @@ pub async fn send_message(
     reply(
         async {
             let (state, me) = caller().await?;
-            server::send(&state, &me, &to, &body, &client_id).await
+            let session = crate::state::request_session()
+                .await?
+                .id()
+                .map(|id| id.to_string())
+                .ok_or_else(AppError::unauthorized)?;
+            server::send(
+                server::SendPath::of(&state),
+                &me,
+                &session,
+                &to,
+                &body,
+                &client_id,
+            )
+            .await
         }
         .await,
     )

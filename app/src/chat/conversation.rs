@@ -48,7 +48,10 @@ fn time_of(ms: i64) -> (String, String) {
 pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
     let chat = use_chat();
     let me = chat.me.with_value(|m| m.id);
-    let first = Resource::new(move || peer.get(), |peer| fetch_messages(peer, None));
+    let first = Resource::new(
+        move || (peer.get(), chat.resync.get()),
+        |(peer, _)| fetch_messages(peer, None),
+    );
     let older = RwSignal::new(Vec::<Message>::new());
     let has_more = RwSignal::new(false);
     let loading_older = RwSignal::new(false);

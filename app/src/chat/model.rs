@@ -46,8 +46,16 @@ pub struct Page {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    /// First frame after connecting: who is online now.
-    Hello { user_id: i32, online: Vec<i32> },
+    /// First frame after connecting: who is online now, and the newest
+    /// message id (a tab that connected without `after` starts there).
+    Hello {
+        user_id: i32,
+        online: Vec<i32>,
+        cursor: i64,
+    },
+    /// The tab missed more than the server replays: refetch what it shows,
+    /// then carry on from `cursor`.
+    Resync { cursor: i64 },
     /// A message to or from the connected user, after its commit.
     Message { message: Message },
     /// `reader_id` has read the conversation with `peer_id` up to `last_read_id`.
@@ -89,15 +97,41 @@ pub enum ClientFrame {
     },
 }
 
-/// A message body: not blank, at most 4,000 characters, line breaks kept.
+/// A message body: at most 4,000 characters, line breaks and tabs kept
+/// (`\r\n` and lone `\r` become `\n`), no other control characters, and not
+/// blank — where invisible characters (zero-width spaces, joiners, fillers)
+/// count as blank.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Body(String);
 
+/// Characters that show nothing: a body of only these (and whitespace) is blank.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}' | '\u{FFA0}' | '\u{E0000}'..='\u{E007F}')
+}
+
 impl Body {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let body = raw.trim_end();
-        let body = body.trim_start_matches(['\n', '\r']);
-        if body.trim().is_empty() {
+        let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
+        if let Some(bad) = normalised
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+        {
+            return Err(FieldError::new(
+                "body",
+                format!(
+                    "Messages can't contain control characters (found U+{:04X}).",
+                    bad as u32
+                ),
+            ));
+        }
+        let body = normalised.trim_end();
+        let body = body.trim_start_matches('\n');
+        if body.chars().all(is_invisible) {
             return Err(FieldError::new("body", "Type a message first."));
         }
         let chars = body.chars().count();
@@ -155,6 +189,42 @@ mod tests {
         for raw in ["", "   ", "\n\n\t "] {
             assert_eq!(Body::parse(raw).unwrap_err().field, "body");
         }
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_newlines_and_tabs_kept() {
+        for raw in [
+            "a\0b",
+            "bell\u{7}",
+            "esc\u{1b}[31m",
+            "del\u{7f}",
+            "c1\u{85}",
+        ] {
+            let err = Body::parse(raw).unwrap_err();
+            assert_eq!(err.field, "body");
+            assert!(err.message.contains("control"), "{raw:?}: {}", err.message);
+        }
+        assert_eq!(Body::parse("a\tb\r\nc\rd").unwrap().as_str(), "a\tb\nc\nd");
+    }
+
+    #[test]
+    fn invisible_characters_alone_count_as_blank() {
+        for raw in [
+            "\u{200B}",
+            "\u{200B}\u{200C}\u{FEFF} ",
+            "\u{3164}",
+            "\u{2800}\n\u{2060}",
+        ] {
+            assert_eq!(
+                Body::parse(raw).unwrap_err().message,
+                "Type a message first.",
+                "{raw:?}"
+            );
+        }
+        assert!(
+            Body::parse("a\u{200B}").is_ok(),
+            "visible text with a joiner is fine"
+        );
     }
 
     #[test]

@@ -18,11 +18,32 @@ pub fn ChatPage() -> impl IntoView {
     }
 }
 
+/// The newest message id when the server rendered this page: the live
+/// connection resumes from it, so a page load never replays history.
+fn rendered_cursor() -> i64 {
+    SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            crate::auth::visitor::cursor_of_this_request()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            0
+        }
+    })
+    .into_inner()
+}
+
 #[component]
 fn ChatLayout(me: CurrentUser) -> impl IntoView {
-    let chat = Chat::new(me);
+    let chat = Chat::new(me, rendered_cursor());
     provide_context(chat);
-    Effect::new(move |_| chat.connect());
+    // One socket for as long as this view is mounted; closed (with its
+    // timers) when it goes — log-out, or leaving for another page.
+    Effect::new(move |_| {
+        let connection = send_wrapper::SendWrapper::new(chat.connect());
+        on_cleanup(move || connection.stop());
+    });
     let params = use_params_map();
     let current = Signal::derive(move || params.with(|p| p.get("username")));
     view! {

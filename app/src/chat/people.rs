@@ -1,15 +1,45 @@
 //! The People panel: everyone else, with a live presence dot and unread count,
-//! recent conversations first; a filter box narrows the list.
+//! recent conversations first; a filter box narrows the list. The list is
+//! fetched once (and again on `resync`); live messages and read markers move
+//! it through `Chat::activity`, with no refetch.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{api::list_people, state::use_chat};
+use super::{
+    api::list_people,
+    model::Person,
+    state::{Activity, use_chat},
+};
+
+/// `person` as fetched, moved forward by what happened live since.
+fn with_activity(mut person: Person, activity: Option<&Activity>) -> Person {
+    let Some(a) = activity else { return person };
+    let fetched_last = person.last_message_id.unwrap_or(0);
+    if a.read_up_to >= fetched_last {
+        person.unread = 0;
+    }
+    let live_unread = a.unread_ids.iter().filter(|id| **id > fetched_last).count() as u32;
+    person.unread = (person.unread + live_unread).min(100);
+    if a.last_message_id > fetched_last {
+        person.last_message_id = Some(a.last_message_id);
+    }
+    person
+}
+
+/// Recent conversations first (newest first), then everyone else by name.
+fn in_panel_order(people: &mut [Person]) {
+    people.sort_by(|a, b| {
+        b.last_message_id
+            .cmp(&a.last_message_id)
+            .then_with(|| a.username.to_lowercase().cmp(&b.username.to_lowercase()))
+    });
+}
 
 #[component]
 pub fn PeoplePanel(#[prop(into)] current: Signal<Option<String>>) -> impl IntoView {
     let chat = use_chat();
-    let people = Resource::new(move || chat.people_version.get(), |_| list_people());
+    let people = Resource::new(move || chat.resync.get(), |_| list_people());
     let (filter, set_filter) = signal(String::new());
     view! {
         <aside class="people" aria-label="People">
@@ -23,15 +53,24 @@ pub fn PeoplePanel(#[prop(into)] current: Signal<Option<String>>) -> impl IntoVi
             />
             <Transition fallback=|| view! { <p class="people-empty">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    let list = people.await.unwrap_or_default();
-                    if list.is_empty() {
+                    let fetched = people.await.unwrap_or_default();
+                    if fetched.is_empty() {
                         return view! { <p class="people-empty">"No one else is here yet."</p> }.into_any();
                     }
+                    let list = move || {
+                                let mut list: Vec<Person> = chat.activity.with(|act| {
+                                    fetched.iter().cloned().map(|p| {
+                                        let a = act.get(&p.id);
+                                        with_activity(p, a)
+                                    }).collect()
+                                });
+                                in_panel_order(&mut list);
+                                list
+                            };
                     view! {
                         <ul class="people-list">
-                            {list
-                                .into_iter()
-                                .map(|p| {
+                            <For each=list key=|p| (p.id, p.unread, p.last_message_id) let:p>
+                                {
                                     let name = p.username.clone();
                                     let key = name.to_lowercase();
                                     let href = format!("/chats/{name}");
@@ -57,13 +96,55 @@ pub fn PeoplePanel(#[prop(into)] current: Signal<Option<String>>) -> impl IntoVi
                                             </A>
                                         </li>
                                     }
-                                })
-                                .collect_view()}
+                                }
+                            </For>
                         </ul>
                     }
                     .into_any()
                 })}
             </Transition>
         </aside>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(id: i32, name: &str, last: Option<i64>, unread: u32) -> Person {
+        Person {
+            id,
+            username: name.into(),
+            online: false,
+            unread,
+            last_message_id: last,
+        }
+    }
+
+    #[test]
+    fn live_messages_add_to_unread_and_move_the_conversation_up() {
+        let a = Activity {
+            last_message_id: 12,
+            unread_ids: vec![9, 11, 12],
+            read_up_to: 0,
+        };
+        // 9 was already counted in the fetched list (its last id was 10).
+        let p = with_activity(person(1, "amy", Some(10), 2), Some(&a));
+        assert_eq!((p.unread, p.last_message_id), (4, Some(12)));
+        let mut list = vec![person(2, "bob", Some(11), 0), p, person(3, "cy", None, 0)];
+        in_panel_order(&mut list);
+        let names: Vec<_> = list.iter().map(|p| p.username.as_str()).collect();
+        assert_eq!(names, ["amy", "bob", "cy"]);
+    }
+
+    #[test]
+    fn reading_clears_what_was_fetched_and_what_arrived() {
+        let a = Activity {
+            last_message_id: 10,
+            unread_ids: vec![],
+            read_up_to: 10,
+        };
+        let p = with_activity(person(1, "amy", Some(10), 5), Some(&a));
+        assert_eq!(p.unread, 0);
     }
 }

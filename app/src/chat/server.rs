@@ -13,7 +13,7 @@ use sea_orm::{
 use super::{
     model::{Body, ClientId, Event, Message, PAGE_SIZE, Page, Person},
     peers::{Peer, PeerCache},
-    writer::NewMessage,
+    writer::{NewMessage, Writer},
 };
 use crate::{
     auth::CurrentUser,
@@ -237,11 +237,36 @@ pub async fn messages_after(
     Ok(rows.into_iter().map(to_message).collect())
 }
 
-/// Validates and stores a message; returns it after commit (the writer
-/// publishes it to both participants' sockets).
+/// What sending needs besides the caller: the database, the writer, the
+/// recipient cache and the per-user limit.
+#[derive(Clone, Copy)]
+pub struct SendPath<'a> {
+    pub db: &'a DatabaseConnection,
+    pub writer: &'a Writer,
+    pub peers: &'a PeerCache,
+    pub limiter: &'a SendLimiter,
+}
+
+impl<'a> SendPath<'a> {
+    pub fn of(state: &'a AppState) -> Self {
+        Self {
+            db: &state.db,
+            writer: &state.writer,
+            peers: &state.peers,
+            limiter: &state.send_limiter,
+        }
+    }
+}
+
+/// Validates and stores a message from `me`, sent under `session`; returns
+/// it after commit (the writer publishes it to both participants' sockets).
+/// The send limit is taken before the recipient is looked up, so sends to
+/// names that do not exist cost the same budget as real ones. The writer
+/// stores it only if `session` still exists when it commits.
 pub async fn send(
-    state: &AppState,
+    path: SendPath<'_>,
     me: &CurrentUser,
+    session: &str,
     to: &str,
     body: &str,
     client_id: &str,
@@ -256,17 +281,31 @@ pub async fn send(
     let (Ok(body), Ok(client_id)) = (body, client_id) else {
         return Err(AppError::Validation { fields });
     };
-    let peer = find_recipient(&state.db, &state.peers, me, to).await?;
-    state.send_limiter.check(me.id)?;
-    state
-        .writer
+    path.limiter.check(me.id)?;
+    let peer = find_recipient(path.db, path.peers, me, to).await?;
+    path.writer
         .send(NewMessage {
             sender_id: me.id,
             recipient_id: peer.id,
             body: body.into_inner(),
             client_id: client_id.as_str().to_owned(),
+            session_id: session.to_owned(),
         })
         .await
+}
+
+/// The newest message id of all (0 when there is none): where a tab that has
+/// just loaded its data starts listening. One index lookup.
+pub async fn latest_message_id(db: &DatabaseConnection) -> Result<i64, AppError> {
+    let id = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .order_by_desc(message::Column::Id)
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    Ok(id.unwrap_or(0))
 }
 
 /// Records that `me` has read the conversation with `peer` up to `up_to`

@@ -1,15 +1,31 @@
 //! The chat view's client state: the live connection and what it delivered.
 //! Provided once by `ChatPage`; People and Conversation read it.
+//!
+//! Live events are applied here, locally: a message joins `incoming` and moves
+//! its conversation's `activity` (newest id, unread ids); a read marker clears
+//! unread ids. Lists fetched from the server are refetched only on `resync`
+//! (the tab was too far behind, or connected without knowing where it stood).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 
 use super::model::{Event, Message};
 use crate::{
     auth::CurrentUser,
-    live::client::{self, Live},
+    live::client::{self, Connection, Live},
 };
+
+/// What live events changed in one conversation since the People list was fetched.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Activity {
+    /// The newest message either way.
+    pub last_message_id: i64,
+    /// Messages from the other person that arrived live and are not read.
+    pub unread_ids: Vec<i64>,
+    /// How far this user has read (0: unknown).
+    pub read_up_to: i64,
+}
 
 #[derive(Clone, Copy)]
 pub struct Chat {
@@ -18,25 +34,33 @@ pub struct Chat {
     pub online: RwSignal<HashSet<i32>>,
     /// Messages this tab received live or sent, by id order.
     pub incoming: RwSignal<Vec<Message>>,
-    /// Bumped when the People list should be fetched again.
-    pub people_version: RwSignal<u32>,
+    /// Per other person: what changed live.
+    pub activity: RwSignal<HashMap<i32, Activity>>,
+    /// Bumped when fetched lists must be fetched again (`resync`).
+    pub resync: RwSignal<u32>,
     /// Ids of messages an admin deleted while this tab was open.
     pub deleted: RwSignal<HashSet<i64>>,
 }
 
 impl Chat {
-    pub fn new(me: CurrentUser) -> Self {
+    /// `cursor`: the newest message id when the page was rendered (0 if unknown).
+    pub fn new(me: CurrentUser, cursor: i64) -> Self {
         Self {
             me: StoredValue::new(me),
             live: Live {
                 connected: RwSignal::new(false),
-                last_id: RwSignal::new(0),
+                last_id: RwSignal::new(cursor),
             },
             online: RwSignal::new(HashSet::new()),
             incoming: RwSignal::new(Vec::new()),
-            people_version: RwSignal::new(0),
+            activity: RwSignal::new(HashMap::new()),
+            resync: RwSignal::new(0),
             deleted: RwSignal::new(HashSet::new()),
         }
+    }
+
+    fn my_id(&self) -> i32 {
+        self.me.with_value(|m| m.id)
     }
 
     /// Records a message once (live, replayed, polled or our own send).
@@ -47,38 +71,74 @@ impl Chat {
         let known = self
             .incoming
             .with_untracked(|v| v.iter().any(|m| m.id == message.id));
-        if !known {
-            self.incoming.update(|v| {
-                let at = v.partition_point(|m| m.id < message.id);
-                v.insert(at, message);
-            });
-            self.people_version.update(|n| *n += 1);
+        if known {
+            return;
         }
+        let me = self.my_id();
+        let (peer, from_peer) = if message.sender_id == me {
+            (message.recipient_id, false)
+        } else {
+            (message.sender_id, true)
+        };
+        self.activity.update(|all| {
+            let a = all.entry(peer).or_default();
+            a.last_message_id = a.last_message_id.max(message.id);
+            if from_peer && message.id > a.read_up_to {
+                a.unread_ids.push(message.id);
+            }
+        });
+        self.incoming.update(|v| {
+            let at = v.partition_point(|m| m.id < message.id);
+            v.insert(at, message);
+        });
+    }
+
+    fn read(&self, peer: i32, up_to: i64) {
+        self.activity.update(|all| {
+            let a = all.entry(peer).or_default();
+            a.read_up_to = a.read_up_to.max(up_to);
+            a.unread_ids.retain(|id| *id > up_to);
+        });
+    }
+
+    fn resynced(&self, cursor: i64) {
+        self.live.last_id.set(cursor);
+        self.activity.set(HashMap::new());
+        self.resync.update(|n| *n += 1);
     }
 
     pub fn handle(&self, event: Event) {
         match event {
-            Event::Hello { online, .. } => {
+            Event::Hello { online, cursor, .. } => {
                 self.online.set(online.into_iter().collect());
-                self.people_version.update(|n| *n += 1);
+                // A tab that did not know where it stood starts at the cursor
+                // and refetches what it shows.
+                if self.live.last_id.get_untracked() == 0 {
+                    self.resynced(cursor);
+                }
             }
-            Event::Message { message } => self.add_message(message),
-            Event::Read { reader_id, .. } if reader_id == self.me.with_value(|m| m.id) => {
-                self.people_version.update(|n| *n += 1);
-            }
-            Event::Read { .. } | Event::Heartbeat => {}
+            Event::Resync { cursor } => self.resynced(cursor),
+            Event::Message { message } | Event::Sent { message } => self.add_message(message),
+            Event::Read {
+                reader_id,
+                peer_id,
+                last_read_id,
+            } if reader_id == self.my_id() => self.read(peer_id, last_read_id),
+            Event::Read { .. } | Event::Heartbeat | Event::SendFailed { .. } => {}
             Event::MessageDeleted { message_id, .. } => {
                 self.deleted.update(|d| {
                     d.insert(message_id);
                 });
                 self.incoming.update(|v| v.retain(|m| m.id != message_id));
-                self.people_version.update(|n| *n += 1);
+                self.activity.update(|all| {
+                    for a in all.values_mut() {
+                        a.unread_ids.retain(|id| *id != message_id);
+                    }
+                });
+                // Counts fetched before the deletion may include it.
+                self.resync.update(|n| *n += 1);
             }
             Event::SignedOut => client::signed_out(),
-            // This tab sends through the `send` server function; a `sent`
-            // answer only arrives for frames it sent itself, which it does not.
-            Event::Sent { message } => self.add_message(message),
-            Event::SendFailed { .. } => {}
             Event::Presence { online, offline } => self.online.update(|set| {
                 set.extend(online);
                 for id in offline {
@@ -88,10 +148,10 @@ impl Chat {
         }
     }
 
-    /// Opens the live connection (browser only).
-    pub fn connect(&self) {
+    /// Opens the live connection (browser only); stop it when the view goes.
+    pub fn connect(&self) -> Connection {
         let chat = *self;
-        client::start(self.live, move |event| chat.handle(event));
+        client::start(self.live, move |event| chat.handle(event))
     }
 }
 

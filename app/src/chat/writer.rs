@@ -10,6 +10,11 @@
 //!
 //! A send whose `(sender, client_id)` was stored before returns the stored
 //! message and is not published again: retries never duplicate.
+//!
+//! Each send names the session it came under. Inside the batch's transaction
+//! the writer checks which of those sessions still exist (one query per
+//! batch): a send whose session ended — even a moment ago, on another node or
+//! from the command line — is refused with `Unauthorized`, never stored.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -24,6 +29,7 @@ use super::{
     server::to_message,
 };
 use crate::{
+    auth::session_store::live_among,
     db::{
         entities::{conversation, message},
         now_millis,
@@ -42,6 +48,8 @@ pub struct NewMessage {
     pub recipient_id: i32,
     pub body: String,
     pub client_id: String,
+    /// The session the sender is acting under.
+    pub session_id: String,
 }
 
 struct Job {
@@ -79,14 +87,17 @@ async fn run(db: DatabaseConnection, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>)
         let messages: Vec<&NewMessage> = batch.iter().map(|j| &j.message).collect();
         match store(&db, &messages).await {
             Ok(stored) => {
-                for (job, (msg, is_new)) in batch.drain(..).zip(stored) {
-                    if is_new {
-                        let event = Event::Message {
-                            message: msg.clone(),
-                        };
-                        hub.publish(&[msg.sender_id, msg.recipient_id], &event);
-                    }
-                    let _ = job.reply.send(Ok(msg));
+                for (job, result) in batch.drain(..).zip(stored) {
+                    let answer = result.map(|(msg, is_new)| {
+                        if is_new {
+                            let event = Event::Message {
+                                message: msg.clone(),
+                            };
+                            hub.publish(&[msg.sender_id, msg.recipient_id], &event);
+                        }
+                        msg
+                    });
+                    let _ = job.reply.send(answer);
                 }
             }
             Err(e) => {
@@ -99,32 +110,49 @@ async fn run(db: DatabaseConnection, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>)
     }
 }
 
-/// Stores the batch; returns each message with `true` when it is new.
+fn session_ended() -> AppError {
+    AppError::Unauthorized {
+        message: "Your session has ended. Please log in again.".into(),
+    }
+}
+
+/// Stores the batch's sends whose session is live; returns, for each send in
+/// order, the message with `true` when it is new, or why it was refused.
 async fn store(
     db: &DatabaseConnection,
     batch: &[&NewMessage],
-) -> Result<Vec<(Message, bool)>, DbErr> {
+) -> Result<Vec<Result<(Message, bool), AppError>>, DbErr> {
     let txn = crate::db::begin_write(db).await?;
+    let live = live_among(&txn, batch.iter().map(|m| m.session_id.clone())).await?;
+    let allowed: Vec<&NewMessage> = batch
+        .iter()
+        .copied()
+        .filter(|m| live.contains(&m.session_id))
+        .collect();
     let mut seen = Condition::any();
-    for m in batch {
+    for m in &allowed {
         seen = seen.add(
             Condition::all()
                 .add(message::Column::SenderId.eq(m.sender_id))
                 .add(message::Column::ClientId.eq(m.client_id.as_str())),
         );
     }
-    let mut known: HashMap<(i32, String), Message> = message::Entity::find()
-        .filter(seen)
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|m| ((m.sender_id, m.client_id.clone()), to_message(m)))
-        .collect();
+    let mut known: HashMap<(i32, String), Message> = if allowed.is_empty() {
+        HashMap::new()
+    } else {
+        message::Entity::find()
+            .filter(seen)
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|m| ((m.sender_id, m.client_id.clone()), to_message(m)))
+            .collect()
+    };
 
     let now = now_millis();
     let mut fresh = Vec::new();
     let mut queued = std::collections::HashSet::new();
-    for m in batch {
+    for m in &allowed {
         let key = (m.sender_id, m.client_id.clone());
         if !known.contains_key(&key) && queued.insert(key) {
             fresh.push(message::ActiveModel {
@@ -139,9 +167,13 @@ async fn store(
             });
         }
     }
-    let inserted = message::Entity::insert_many(fresh)
-        .exec_with_returning(&txn)
-        .await?;
+    let inserted = if fresh.is_empty() {
+        Vec::new()
+    } else {
+        message::Entity::insert_many(fresh)
+            .exec_with_returning(&txn)
+            .await?
+    };
     let new_ids: std::collections::HashSet<i64> = inserted.iter().map(|m| m.id).collect();
     update_conversations(&txn, &inserted).await?;
     for m in inserted {
@@ -150,18 +182,20 @@ async fn store(
     // Every job gets its own answer, in order: a message missing here would be
     // a bug, so the whole batch fails rather than answer the wrong sender.
     let mut published = std::collections::HashSet::new();
-    let results = batch
-        .iter()
-        .map(|m| {
-            let msg = known
-                .get(&(m.sender_id, m.client_id.clone()))
-                .cloned()
-                .ok_or_else(|| DbErr::Custom("stored message not found in its batch".into()))?;
-            // A retry inside the same batch is not published twice.
-            let is_new = new_ids.contains(&msg.id) && published.insert(msg.id);
-            Ok((msg, is_new))
-        })
-        .collect::<Result<Vec<_>, DbErr>>()?;
+    let mut results = Vec::with_capacity(batch.len());
+    for m in batch {
+        if !live.contains(&m.session_id) {
+            results.push(Err(session_ended()));
+            continue;
+        }
+        let msg = known
+            .get(&(m.sender_id, m.client_id.clone()))
+            .cloned()
+            .ok_or_else(|| DbErr::Custom("stored message not found in its batch".into()))?;
+        // A retry inside the same batch is not published twice.
+        let is_new = new_ids.contains(&msg.id) && published.insert(msg.id);
+        results.push(Ok((msg, is_new)));
+    }
     txn.commit().await?;
     Ok(results)
 }

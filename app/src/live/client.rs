@@ -1,11 +1,16 @@
-//! The browser's live connection: one WebSocket per tab.
+//! The browser's live connection: one WebSocket per tab, for as long as the
+//! chat view is mounted.
 //!
-//! It connects with `?after=<last message id this tab has>`, so the server
-//! replays whatever the tab missed before sending live events. When the socket
-//! closes, or stays silent past the heartbeat window, it reconnects with
-//! exponential backoff and jitter. While there is no socket, the tab polls
-//! `messages_since` every 2 s so messages still arrive; a 401 there (or a
-//! `signed_out` event) sends the tab to the log-in page.
+//! It connects with `?after=<last message id this tab has>` (the page's
+//! server render says where it starts), so the server replays whatever the tab
+//! missed before sending live events; without an id it starts from the
+//! server's `hello`. When the socket closes, or stays silent past the
+//! heartbeat window, it reconnects with exponential backoff and jitter. While
+//! there is no socket, the tab polls `messages_since` every 2 s so messages
+//! still arrive. A 401 there, a `signed_out` event or close code 4001 sends the
+//! tab to the log-in page; close code 4008 (too many tabs) stops it.
+//! `Connection::stop` closes the socket and clears every timer — the chat view
+//! calls it when it unmounts (log-out, leaving for the admin console).
 //! Only compiled into the browser build; on the server `start` does nothing.
 
 use leptos::prelude::*;
@@ -17,7 +22,7 @@ use crate::chat::model::Event;
 pub struct Live {
     /// True while a socket is open.
     pub connected: RwSignal<bool>,
-    /// The newest message id this tab has (the resume point).
+    /// The newest message id this tab has (the resume point); 0: none yet.
     pub last_id: RwSignal<i64>,
 }
 
@@ -28,7 +33,7 @@ mod browser {
     use gloo_timers::callback::{Interval, Timeout};
     use leptos::prelude::*;
     use wasm_bindgen::{JsCast, closure::Closure};
-    use web_sys::{MessageEvent, WebSocket};
+    use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
     use super::Live;
     use crate::{
@@ -37,11 +42,19 @@ mod browser {
     };
 
     const SILENCE_LIMIT_MS: f64 = 50_000.0;
+    const SIGNED_OUT: u16 = 4001;
+    const TOO_MANY: u16 = 4008;
 
-    struct Conn {
+    pub type Handler = Rc<dyn Fn(Event)>;
+
+    #[derive(Default)]
+    pub struct Conn {
         socket: Option<WebSocket>,
         attempts: u32,
         last_frame: f64,
+        stopped: bool,
+        timers: Vec<Interval>,
+        reconnect: Option<Timeout>,
         _closures: Vec<Box<dyn std::any::Any>>,
     }
 
@@ -57,20 +70,23 @@ mod browser {
             "ws"
         };
         let host = loc.host().unwrap_or_default();
-        format!("{scheme}://{host}/ws?after={after}")
+        let query = if after > 0 {
+            format!("?after={after}")
+        } else {
+            String::new()
+        };
+        format!("{scheme}://{host}/ws{query}")
     }
 
-    pub fn start(live: Live, on_event: Rc<dyn Fn(Event)>) {
+    pub fn start(live: Live, on_event: Handler) -> Rc<RefCell<Conn>> {
         let conn = Rc::new(RefCell::new(Conn {
-            socket: None,
-            attempts: 0,
             last_frame: now(),
-            _closures: Vec::new(),
+            ..Conn::default()
         }));
         open(live, on_event.clone(), conn.clone());
         // Watchdog: a socket silent past the heartbeat window is dead.
         let watch = conn.clone();
-        let interval = Interval::new(10_000, move || {
+        let watchdog = Interval::new(10_000, move || {
             let c = watch.borrow();
             if let Some(s) = &c.socket
                 && now() - c.last_frame > SILENCE_LIMIT_MS
@@ -79,12 +95,15 @@ mod browser {
             }
         });
         // Fallback: poll while disconnected.
+        let poll = conn.clone();
         let poller = Interval::new(2_000, move || {
-            if live.connected.get_untracked() {
+            if poll.borrow().stopped || live.connected.try_get_untracked() != Some(false) {
                 return;
             }
+            let Some(after) = live.last_id.try_get_untracked() else {
+                return;
+            };
             let on_event = on_event.clone();
-            let after = live.last_id.get_untracked();
             leptos::task::spawn_local(async move {
                 match messages_since(after).await {
                     Ok(messages) => {
@@ -97,11 +116,32 @@ mod browser {
                 }
             });
         });
-        std::mem::forget((interval, poller));
+        conn.borrow_mut().timers = vec![watchdog, poller];
+        conn
     }
 
-    fn open(live: Live, on_event: Rc<dyn Fn(Event)>, conn: Rc<RefCell<Conn>>) {
-        let Ok(socket) = WebSocket::new(&url(live.last_id.get_untracked())) else {
+    /// Closes the socket for good and drops every timer and callback.
+    pub fn stop(conn: &Rc<RefCell<Conn>>) {
+        let mut c = conn.borrow_mut();
+        c.stopped = true;
+        if let Some(socket) = c.socket.take() {
+            socket.set_onclose(None);
+            socket.set_onmessage(None);
+            let _ = socket.close();
+        }
+        c.timers.clear();
+        c.reconnect = None;
+        c._closures.clear();
+    }
+
+    fn open(live: Live, on_event: Handler, conn: Rc<RefCell<Conn>>) {
+        if conn.borrow().stopped {
+            return;
+        }
+        let Some(after) = live.last_id.try_get_untracked() else {
+            return;
+        };
+        let Ok(socket) = WebSocket::new(&url(after)) else {
             schedule_reconnect(live, on_event, conn);
             return;
         };
@@ -114,16 +154,20 @@ mod browser {
             {
                 if matches!(event, Event::Hello { .. }) {
                     c.borrow_mut().attempts = 0;
-                    live.connected.set(true);
+                    live.connected.try_set(true);
                 }
                 handler(event);
             }
         });
         let c = conn.clone();
-        let on_close = Closure::<dyn FnMut()>::new(move || {
-            live.connected.set(false);
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |ev: CloseEvent| {
+            live.connected.try_set(false);
             c.borrow_mut().socket = None;
-            schedule_reconnect(live, on_event.clone(), c.clone());
+            match ev.code() {
+                SIGNED_OUT => on_event(Event::SignedOut),
+                TOO_MANY => stop(&c),
+                _ => schedule_reconnect(live, on_event.clone(), c.clone()),
+            }
         });
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
@@ -135,29 +179,54 @@ mod browser {
 
     /// 0.5 s, 1 s, 2 s … up to 30 s, each with ±50 % jitter so a restarted
     /// server is not hit by every tab at the same instant.
-    fn schedule_reconnect(live: Live, on_event: Rc<dyn Fn(Event)>, conn: Rc<RefCell<Conn>>) {
+    fn schedule_reconnect(live: Live, on_event: Handler, conn: Rc<RefCell<Conn>>) {
         let attempts = {
             let mut c = conn.borrow_mut();
+            if c.stopped {
+                return;
+            }
             c.attempts += 1;
             c.attempts
         };
         let base = (500.0 * 2f64.powi(attempts.min(6) as i32 - 1)).min(30_000.0);
         let delay = base * (0.5 + js_sys::Math::random());
-        Timeout::new(delay as u32, move || open(live, on_event, conn)).forget();
+        let next = conn.clone();
+        let timer = Timeout::new(delay as u32, move || open(live, on_event, next));
+        conn.borrow_mut().reconnect = Some(timer);
     }
 }
 
-/// The session is gone (deactivated, logged out everywhere): load the log-in
+/// The session is gone (logged out, deactivated, expired): load the log-in
 /// page, which also drops every bit of this tab's state.
 pub fn signed_out() {
     #[cfg(feature = "hydrate")]
     let _ = window().location().set_href("/login");
 }
 
-/// Opens the live connection (browser only) and feeds each event to `on_event`.
-pub fn start(live: Live, on_event: impl Fn(Event) + 'static) {
+/// A running live connection; `stop` ends it (browser only).
+pub struct Connection {
     #[cfg(feature = "hydrate")]
-    browser::start(live, std::rc::Rc::new(on_event));
+    conn: std::rc::Rc<std::cell::RefCell<browser::Conn>>,
+}
+
+impl Connection {
+    pub fn stop(&self) {
+        #[cfg(feature = "hydrate")]
+        browser::stop(&self.conn);
+    }
+}
+
+/// Opens the live connection (browser only) and feeds each event to `on_event`.
+pub fn start(live: Live, on_event: impl Fn(Event) + 'static) -> Connection {
+    #[cfg(feature = "hydrate")]
+    {
+        Connection {
+            conn: browser::start(live, std::rc::Rc::new(on_event)),
+        }
+    }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (live, on_event);
+    {
+        let _ = (live, on_event);
+        Connection {}
+    }
 }

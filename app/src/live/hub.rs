@@ -1,4 +1,4 @@
-//! The live-event hub: which users have open sockets, and delivery to them.
+//! The live-event hub: which sessions have open sockets, and delivery to them.
 //!
 //! Each socket owns a small bounded queue of pre-serialised frames: an event is
 //! serialised once and shared (`Arc<str>`) by every recipient. A socket whose
@@ -6,11 +6,17 @@
 //! reconnects and resumes from the last message id it has, so nothing is lost.
 //! Presence changes are coalesced and announced at most once a second.
 //!
+//! Every socket is bound to the session that opened it: ending that session
+//! (`end_session`) or all of a user's sessions (`sign_out`) tells its sockets
+//! and closes them. A user keeps at most `MAX_SOCKETS_PER_USER` sockets (the
+//! oldest is closed), and one client address at most `Limits::per_ip`.
+//!
 //! Invariant: events are published only after the data they describe has been
 //! committed, so a client that fetches after an event always finds the data.
 
 use std::{
     collections::{HashMap, HashSet},
+    net::IpAddr,
     sync::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
@@ -23,12 +29,27 @@ use crate::chat::model::Event;
 
 /// Frames a socket may have queued before it counts as too slow.
 pub const QUEUE_FRAMES: usize = 64;
+/// Sockets one user may have open; opening another closes their oldest.
+pub const MAX_SOCKETS_PER_USER: usize = 20;
+
+/// Close codes the server ends a socket with (the browser acts on them).
+pub mod close {
+    /// The session ended: do not reconnect; go to the log-in page.
+    pub const SIGNED_OUT: u16 = 4001;
+    /// The user opened more sockets than allowed; this, the oldest, was closed.
+    /// Do not reconnect on your own.
+    pub const TOO_MANY: u16 = 4008;
+    /// The socket fell behind or the server asks for a fresh connection.
+    pub const RECONNECT: u16 = 1013;
+}
 
 /// One serialised event; `message_id` lets a resuming socket skip duplicates.
+/// A frame with `close` ends the socket with that code after its text.
 #[derive(Debug, Clone)]
 pub struct Frame {
     pub message_id: Option<i64>,
     pub text: Arc<str>,
+    pub close: Option<u16>,
 }
 
 impl Frame {
@@ -38,23 +59,102 @@ impl Frame {
             _ => None,
         };
         let text = serde_json::to_string(event).unwrap_or_default().into();
-        Self { message_id, text }
+        Self {
+            message_id,
+            text,
+            close: None,
+        }
     }
+
+    fn closing(event: &Event, code: u16) -> Self {
+        Self {
+            close: Some(code),
+            ..Self::of(event)
+        }
+    }
+}
+
+struct Conn {
+    id: u64,
+    session: Arc<str>,
+    ip: IpAddr,
+    tx: mpsc::Sender<Frame>,
 }
 
 #[derive(Default)]
 struct Inner {
-    conns: HashMap<i32, Vec<(u64, mpsc::Sender<Frame>)>>,
+    conns: HashMap<i32, Vec<Conn>>,
+    per_ip: HashMap<IpAddr, usize>,
     /// Users whose presence may have changed since the last announcement.
     dirty: HashSet<i32>,
     /// Who the last announcement said was online.
     announced: HashSet<i32>,
 }
 
-#[derive(Default)]
+impl Inner {
+    /// Removes the sockets of `user_id` that `drop_it` picks; their queues
+    /// close after `last` (if any) is queued.
+    fn remove_where(
+        &mut self,
+        user_id: i32,
+        last: Option<&Frame>,
+        drop_it: impl Fn(&Conn) -> bool,
+    ) {
+        let Some(list) = self.conns.get_mut(&user_id) else {
+            return;
+        };
+        let mut removed = Vec::new();
+        list.retain(|c| {
+            if drop_it(c) {
+                removed.push((c.ip, c.tx.clone()));
+                false
+            } else {
+                true
+            }
+        });
+        if list.is_empty() {
+            self.conns.remove(&user_id);
+        }
+        for (ip, tx) in removed {
+            if let Some(frame) = last {
+                let _ = tx.try_send(frame.clone());
+            }
+            self.release_ip(ip);
+        }
+        self.dirty.insert(user_id);
+    }
+
+    fn release_ip(&mut self, ip: IpAddr) {
+        if let Some(n) = self.per_ip.get_mut(&ip) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_ip.remove(&ip);
+            }
+        }
+    }
+}
+
+/// Why a socket was not registered.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// The client address already has `per_ip` sockets.
+    TooManyFromAddress,
+}
+
 pub struct Hub {
     inner: Mutex<Inner>,
     next_conn: AtomicU64,
+    per_ip: usize,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::default(),
+            next_conn: AtomicU64::new(0),
+            per_ip: usize::MAX,
+        }
+    }
 }
 
 /// A registered socket. Dropping it unregisters the socket.
@@ -67,7 +167,10 @@ pub struct Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.hub.remove(self.user_id, Some(self.conn_id));
+        let id = self.conn_id;
+        self.hub
+            .lock()
+            .remove_where(self.user_id, None, |c| c.id == id);
     }
 }
 
@@ -76,47 +179,73 @@ impl Hub {
         Arc::new(Self::default())
     }
 
+    /// A hub that lets one client address hold at most `per_ip` sockets.
+    pub fn with_ip_limit(per_ip: usize) -> Arc<Self> {
+        Arc::new(Self {
+            per_ip: per_ip.max(1),
+            ..Self::default()
+        })
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn subscribe(self: &Arc<Self>, user_id: i32) -> Subscription {
+    /// Registers a socket of `user_id` opened by `session` from `ip`. When the
+    /// user already has `MAX_SOCKETS_PER_USER`, their oldest socket is closed.
+    pub fn subscribe(
+        self: &Arc<Self>,
+        user_id: i32,
+        session: &str,
+        ip: IpAddr,
+    ) -> Result<Subscription, Refused> {
         let (tx, frames) = mpsc::channel(QUEUE_FRAMES);
         let conn_id = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let mut inner = self.lock();
-        inner.conns.entry(user_id).or_default().push((conn_id, tx));
+        let from_ip = inner.per_ip.entry(ip).or_default();
+        if *from_ip >= self.per_ip {
+            return Err(Refused::TooManyFromAddress);
+        }
+        *from_ip += 1;
+        let open = inner.conns.get(&user_id).map_or(0, Vec::len);
+        if open >= MAX_SOCKETS_PER_USER {
+            let oldest = inner.conns[&user_id][0].id;
+            let bye = Frame::closing(&Event::Heartbeat, close::TOO_MANY);
+            inner.remove_where(user_id, Some(&bye), |c| c.id == oldest);
+        }
+        inner.conns.entry(user_id).or_default().push(Conn {
+            id: conn_id,
+            session: session.into(),
+            ip,
+            tx,
+        });
         inner.dirty.insert(user_id);
         drop(inner);
-        Subscription {
+        Ok(Subscription {
             hub: self.clone(),
             user_id,
             conn_id,
             frames,
-        }
+        })
     }
 
-    /// Unregisters one socket of `user_id`, or all of them (`None`): their
-    /// queues close, which ends the sockets.
-    pub fn remove(&self, user_id: i32, conn_id: Option<u64>) {
-        let mut inner = self.lock();
-        if let Some(list) = inner.conns.get_mut(&user_id) {
-            list.retain(|(id, _)| conn_id.is_some_and(|c| c != *id));
-            if list.is_empty() {
-                inner.conns.remove(&user_id);
-            }
-        }
-        inner.dirty.insert(user_id);
-    }
-
-    /// Ends every live connection of `user_id` (logout everywhere, deactivation).
+    /// Ends every live connection of `user_id` without a word (their queues close).
     pub fn disconnect(&self, user_id: i32) {
-        self.remove(user_id, None);
+        self.lock().remove_where(user_id, None, |_| true);
     }
 
     /// Tells every socket of `user_id` it was signed out, then closes them.
     pub fn sign_out(&self, user_id: i32) {
-        self.publish(&[user_id], &Event::SignedOut);
-        self.disconnect(user_id);
+        let bye = Frame::closing(&Event::SignedOut, close::SIGNED_OUT);
+        self.lock().remove_where(user_id, Some(&bye), |_| true);
+    }
+
+    /// Tells the sockets opened by `session` (of `user_id`) that it ended,
+    /// then closes them; the user's other sessions keep theirs.
+    pub fn end_session(&self, user_id: i32, session: &str) {
+        let bye = Frame::closing(&Event::SignedOut, close::SIGNED_OUT);
+        self.lock()
+            .remove_where(user_id, Some(&bye), |c| &*c.session == session);
     }
 
     /// Queues `event` for every socket of each user in `user_ids`.
@@ -129,22 +258,16 @@ impl Hub {
         let mut slow = Vec::new();
         for user in user_ids {
             if let Some(list) = inner.conns.get(user) {
-                for (id, tx) in list {
-                    if tx.try_send(frame.clone()).is_err() {
-                        slow.push((*user, *id));
+                for c in list {
+                    if c.tx.try_send(frame.clone()).is_err() {
+                        slow.push((*user, c.id));
                     }
                 }
             }
         }
         for (user, id) in slow {
             tracing::debug!(user, conn = id, "dropping a socket that fell behind");
-            if let Some(list) = inner.conns.get_mut(&user) {
-                list.retain(|(c, _)| *c != id);
-                if list.is_empty() {
-                    inner.conns.remove(&user);
-                    inner.dirty.insert(user);
-                }
-            }
+            inner.remove_where(user, None, |c| c.id == id);
         }
     }
 
@@ -209,12 +332,19 @@ pub async fn announce_presence(hub: std::sync::Weak<Hub>) {
 mod tests {
     use super::*;
 
+    const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    fn sub(hub: &Arc<Hub>, user_id: i32) -> Subscription {
+        hub.subscribe(user_id, &format!("session-of-{user_id}"), LOCAL)
+            .expect("under the limits")
+    }
+
     #[tokio::test]
     async fn every_socket_of_a_user_gets_the_event_once() {
         let hub = Hub::new();
-        let mut a = hub.subscribe(1);
-        let mut b = hub.subscribe(1);
-        let mut other = hub.subscribe(2);
+        let mut a = sub(&hub, 1);
+        let mut b = sub(&hub, 1);
+        let mut other = sub(&hub, 2);
         hub.publish(&[1], &Event::Heartbeat);
         assert_eq!(
             &*a.frames.recv().await.unwrap().text,
@@ -227,10 +357,10 @@ mod tests {
     #[tokio::test]
     async fn presence_is_announced_once_per_net_change() {
         let hub = Hub::new();
-        let mut watcher = hub.subscribe(1);
-        let flicker = hub.subscribe(2);
+        let mut watcher = sub(&hub, 1);
+        let flicker = sub(&hub, 2);
         drop(flicker);
-        let _stays = hub.subscribe(3);
+        let _stays = sub(&hub, 3);
         assert_eq!(
             hub.flush_presence(),
             Some(Event::Presence {
@@ -253,7 +383,7 @@ mod tests {
     #[tokio::test]
     async fn a_socket_that_falls_behind_is_dropped_not_buffered() {
         let hub = Hub::new();
-        let mut slow = hub.subscribe(7);
+        let mut slow = sub(&hub, 7);
         for _ in 0..QUEUE_FRAMES + 1 {
             hub.publish(&[7], &Event::Heartbeat);
         }
@@ -268,8 +398,8 @@ mod tests {
     #[tokio::test]
     async fn disconnecting_a_user_closes_all_their_sockets() {
         let hub = Hub::new();
-        let mut a = hub.subscribe(5);
-        let mut b = hub.subscribe(5);
+        let mut a = sub(&hub, 5);
+        let mut b = sub(&hub, 5);
         hub.disconnect(5);
         assert!(a.frames.recv().await.is_none());
         assert!(b.frames.recv().await.is_none());
@@ -279,18 +409,68 @@ mod tests {
     #[tokio::test]
     async fn signing_out_tells_every_socket_then_closes_it() {
         let hub = Hub::new();
-        let mut a = hub.subscribe(5);
-        let mut b = hub.subscribe(5);
-        let mut other = hub.subscribe(6);
+        let mut a = sub(&hub, 5);
+        let mut b = sub(&hub, 5);
+        let mut other = sub(&hub, 6);
         hub.sign_out(5);
-        for sub in [&mut a, &mut b] {
-            assert_eq!(
-                &*sub.frames.recv().await.unwrap().text,
-                r#"{"type":"signed_out"}"#
-            );
-            assert!(sub.frames.recv().await.is_none());
+        for s in [&mut a, &mut b] {
+            let bye = s.frames.recv().await.unwrap();
+            assert_eq!(&*bye.text, r#"{"type":"signed_out"}"#);
+            assert_eq!(bye.close, Some(close::SIGNED_OUT));
+            assert!(s.frames.recv().await.is_none());
         }
         assert!(other.frames.try_recv().is_err());
         assert!(hub.is_online(6));
+    }
+
+    #[tokio::test]
+    async fn ending_one_session_closes_only_its_sockets() {
+        let hub = Hub::new();
+        let mut laptop = hub.subscribe(5, "laptop", LOCAL).unwrap();
+        let mut phone = hub.subscribe(5, "phone", LOCAL).unwrap();
+        hub.end_session(5, "laptop");
+        assert_eq!(
+            laptop.frames.recv().await.unwrap().close,
+            Some(close::SIGNED_OUT)
+        );
+        assert!(laptop.frames.recv().await.is_none());
+        hub.publish(&[5], &Event::Heartbeat);
+        assert!(phone.frames.recv().await.unwrap().close.is_none());
+        assert!(hub.is_online(5));
+    }
+
+    #[tokio::test]
+    async fn a_user_over_the_socket_cap_loses_their_oldest_socket() {
+        let hub = Hub::new();
+        let mut subs: Vec<_> = (0..MAX_SOCKETS_PER_USER).map(|_| sub(&hub, 9)).collect();
+        let _newest = sub(&hub, 9);
+        assert_eq!(hub.connection_count(), MAX_SOCKETS_PER_USER);
+        let oldest = &mut subs[0];
+        assert_eq!(
+            oldest.frames.recv().await.unwrap().close,
+            Some(close::TOO_MANY)
+        );
+        assert!(oldest.frames.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn one_address_gets_at_most_its_share_of_sockets() {
+        let hub = Hub::with_ip_limit(2);
+        let a = sub(&hub, 1);
+        let _b = sub(&hub, 2);
+        assert_eq!(
+            hub.subscribe(3, "s", LOCAL).err(),
+            Some(Refused::TooManyFromAddress)
+        );
+        let other: IpAddr = "10.0.0.1".parse().unwrap();
+        assert!(
+            hub.subscribe(3, "s", other).is_ok(),
+            "another address is not affected"
+        );
+        drop(a);
+        assert!(
+            hub.subscribe(4, "s", LOCAL).is_ok(),
+            "a closed socket frees its slot"
+        );
     }
 }

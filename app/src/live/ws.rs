@@ -1,11 +1,15 @@
 //! `GET /ws?after=<id>`: one WebSocket per tab, carrying `chat::model::Event`s.
 //!
 //! The handshake is authorised like a server function (session cookie) and
-//! must come from Kanect's own origin. On connect the socket is subscribed to
-//! the hub first and only then are the messages after `after` replayed from the
-//! database, so a message committed meanwhile is either replayed or arrives
+//! must come from Kanect's own origin. The socket lives as long as the session
+//! that opened it: it is registered under that session, the session is checked
+//! after registering, and again when it would expire; an ended session closes
+//! it (close code 4001). On connect the socket is subscribed to the hub first;
+//! `hello` carries the newest message id (`cursor`). Only then are the messages
+//! after `after` replayed from the database (at most `REPLAY_LIMIT`, else one
+//! `resync`), so a message committed meanwhile is either replayed or arrives
 //! live — and the live copy of a replayed message is skipped: no gap, no
-//! duplicate. The server pings every 20 s and closes a socket silent for 50 s;
+//! duplicate. Without `after` nothing is replayed: the tab starts at `cursor`. The server pings every 20 s and closes a socket silent for 50 s;
 //! it also sends a `heartbeat` event the browser can watch.
 //! Clients may also send messages over the socket (`ClientFrame::Send`, the
 //! same rules as the `send` server function, authorised by the handshake's
@@ -14,11 +18,14 @@
 //! once, each answered with `sent` or `send_failed` on this socket. Any other
 //! frame only counts as a sign of life; frames over 32 KiB are refused.
 
-use std::time::{Duration, Instant};
+use std::{
+    net::{IpAddr, SocketAddr},
+    time::{Duration, Instant},
+};
 
 use axum::{
     extract::{
-        Query, State,
+        ConnectInfo, Query, State,
         ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade},
     },
     http::{HeaderMap, StatusCode},
@@ -28,25 +35,30 @@ use futures::{StreamExt, stream::FuturesUnordered};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::hub::Frame;
+use super::hub::{Frame, Subscription, close};
 use crate::{
-    auth::{CurrentUser, server::current_user},
+    auth::{CurrentUser, server::current_user, session_store::expiry_of},
     chat::{
         model::{ClientFrame, Event},
-        server::messages_after,
+        server::{latest_message_id, messages_after},
     },
+    db::now_millis,
     error::AppError,
-    security::is_same_origin,
+    security::{client_addr, is_same_origin},
     state::AppState,
 };
 
 const PING_EVERY: Duration = Duration::from_secs(20);
 const SILENCE_LIMIT: Duration = Duration::from_secs(50);
+/// A client that does not take a frame within this long is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// A 4,000-character message, JSON-escaped, fits with room to spare.
 const MAX_CLIENT_FRAME: usize = 32 * 1024;
 /// Sends from one socket waiting for their commit at the same time.
 const MAX_IN_FLIGHT: usize = 64;
-const REPLAY_PAGE: u64 = 500;
+/// At most this many missed messages are replayed; a client further behind
+/// gets `resync` and refetches what it shows.
+pub const REPLAY_LIMIT: u64 = 1_000;
 
 #[derive(Debug, Deserialize)]
 pub struct Resume {
@@ -54,8 +66,17 @@ pub struct Resume {
     after: Option<i64>,
 }
 
+/// Who a socket belongs to: the user, the session that opened it, where from.
+#[derive(Clone)]
+struct Owner {
+    me: CurrentUser,
+    session: String,
+    ip: IpAddr,
+}
+
 pub async fn connect(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
     headers: HeaderMap,
     Query(resume): Query<Resume>,
@@ -75,50 +96,121 @@ pub async fn connect(
                 .into_response();
         }
     };
+    let Some(session) = session.id().map(|id| id.to_string()) else {
+        return (StatusCode::UNAUTHORIZED, "log in first").into_response();
+    };
+    let owner = Owner {
+        me,
+        session,
+        ip: client_addr(&headers, peer, &state.settings.trusted_proxies),
+    };
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
-        .on_upgrade(move |socket| serve(state, me, resume.after, socket))
+        .on_upgrade(move |socket| serve(state, owner, resume.after, socket))
 }
 
 async fn send(socket: &mut WebSocket, text: &str) -> bool {
-    socket.send(WsMessage::Text(text.into())).await.is_ok()
+    matches!(
+        tokio::time::timeout(WRITE_TIMEOUT, socket.send(WsMessage::Text(text.into()))).await,
+        Ok(Ok(()))
+    )
 }
 
-async fn serve(state: AppState, me: CurrentUser, after: Option<i64>, mut socket: WebSocket) {
-    let mut sub = state.hub.subscribe(me.id);
+async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = WsMessage::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }));
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.send(frame)).await;
+}
+
+/// Registers the socket, then checks its session: an end of the session that
+/// commits before the check is seen by it, one after it reaches the hub (the
+/// session watch), so no ended session keeps a socket.
+async fn register(
+    state: &AppState,
+    owner: &Owner,
+    socket: &mut WebSocket,
+) -> Option<(Subscription, i64)> {
+    let Ok(sub) = state.hub.subscribe(owner.me.id, &owner.session, owner.ip) else {
+        close_with(
+            socket,
+            close::RECONNECT,
+            "too many sockets from this address",
+        )
+        .await;
+        return None;
+    };
+    match expiry_of(&state.db, &owner.session).await {
+        Ok(Some(expires_at)) => Some((sub, expires_at)),
+        Ok(None) => {
+            let _ = send(socket, &Frame::of(&Event::SignedOut).text).await;
+            close_with(socket, close::SIGNED_OUT, "signed out").await;
+            None
+        }
+        Err(_) => {
+            close_with(socket, close::RECONNECT, "try again").await;
+            None
+        }
+    }
+}
+
+/// Replays what the tab missed after `after` — all of it, or, when that is
+/// more than `REPLAY_LIMIT`, one `resync` instead. Returns the id up to which
+/// the tab is now current, or `None` if the socket failed.
+async fn replay(
+    state: &AppState,
+    me: i32,
+    after: i64,
+    cursor: i64,
+    socket: &mut WebSocket,
+) -> Option<i64> {
+    let missed = messages_after(&state.db, me, after, REPLAY_LIMIT + 1)
+        .await
+        .ok()?;
+    if missed.len() as u64 > REPLAY_LIMIT {
+        let resync = Frame::of(&Event::Resync { cursor });
+        return send(socket, &resync.text).await.then_some(cursor);
+    }
+    let mut last = after;
+    for message in missed {
+        last = message.id;
+        let frame = Frame::of(&Event::Message { message });
+        if !send(socket, &frame.text).await {
+            return None;
+        }
+    }
+    Some(last.max(cursor))
+}
+
+async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: WebSocket) {
+    let Some((mut sub, mut expires_at)) = register(&state, &owner, &mut socket).await else {
+        return;
+    };
+    let me = owner.me.id;
+    let Ok(cursor) = latest_message_id(&state.db).await else {
+        return;
+    };
     let hello = Event::Hello {
-        user_id: me.id,
+        user_id: me,
         online: state.hub.online(),
+        cursor,
     };
     if !send(&mut socket, &Frame::of(&hello).text).await {
         return;
     }
-    // Replay what the tab missed, page by page; remember the last id sent.
-    let mut last_sent = after.unwrap_or(i64::MAX);
-    if let Some(mut cursor) = after {
-        loop {
-            let page = match messages_after(&state.db, me.id, cursor, REPLAY_PAGE).await {
-                Ok(page) => page,
-                Err(_) => return,
-            };
-            for message in &page {
-                let frame = Frame::of(&Event::Message {
-                    message: message.clone(),
-                });
-                if !send(&mut socket, &frame.text).await {
-                    return;
-                }
-                cursor = message.id;
-            }
-            if (page.len() as u64) < REPLAY_PAGE {
-                break;
-            }
-        }
-        last_sent = cursor;
-    }
+    // Live messages up to `current` were replayed (or are covered by the
+    // cursor the tab starts from): skip their live copies.
+    let current = match after {
+        Some(after) => match replay(&state, me, after, cursor, &mut socket).await {
+            Some(current) => current,
+            None => return,
+        },
+        None => cursor,
+    };
 
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
@@ -126,6 +218,7 @@ async fn serve(state: AppState, me: CurrentUser, after: Option<i64>, mut socket:
     let heartbeat = Frame::of(&Event::Heartbeat);
     let mut in_flight = FuturesUnordered::new();
     loop {
+        let session_ends = tokio::time::sleep_until(until(expires_at));
         tokio::select! {
             Some(answer) = in_flight.next(), if !in_flight.is_empty() => {
                 let answer: Frame = answer;
@@ -133,14 +226,18 @@ async fn serve(state: AppState, me: CurrentUser, after: Option<i64>, mut socket:
             }
             frame = sub.frames.recv() => {
                 let Some(frame) = frame else {
-                    // The hub dropped us (too slow, or the user was disconnected).
-                    let _ = socket.send(WsMessage::Close(Some(CloseFrame { code: 1013, reason: "reconnect".into() }))).await;
+                    // The hub dropped us: too slow, or the user was disconnected.
+                    close_with(&mut socket, close::RECONNECT, "reconnect").await;
                     break;
                 };
-                if frame.message_id.is_some_and(|id| after.is_some() && id <= last_sent) {
+                if frame.message_id.is_some_and(|id| id <= current) {
                     continue;
                 }
                 if !send(&mut socket, &frame.text).await { break; }
+                if let Some(code) = frame.close {
+                    close_with(&mut socket, code, "closed").await;
+                    break;
+                }
             }
             incoming = socket.recv() => match incoming {
                 Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break,
@@ -154,7 +251,7 @@ async fn serve(state: AppState, me: CurrentUser, after: Option<i64>, mut socket:
                             });
                             if !send(&mut socket, &refused.text).await { break; }
                         } else {
-                            in_flight.push(send_message(state.clone(), me.clone(), to, body, client_id));
+                            in_flight.push(send_message(state.clone(), owner.clone(), to, body, client_id));
                         }
                     }
                 }
@@ -162,22 +259,46 @@ async fn serve(state: AppState, me: CurrentUser, after: Option<i64>, mut socket:
             },
             _ = ping.tick() => {
                 if heard.elapsed() > SILENCE_LIMIT { break; }
-                if socket.send(WsMessage::Ping(Default::default())).await.is_err() { break; }
+                let ping = socket.send(WsMessage::Ping(Default::default()));
+                if !matches!(tokio::time::timeout(WRITE_TIMEOUT, ping).await, Ok(Ok(()))) { break; }
                 if !send(&mut socket, &heartbeat.text).await { break; }
             }
+            _ = session_ends => match expiry_of(&state.db, &owner.session).await {
+                Ok(Some(later)) => expires_at = later,
+                Ok(None) => {
+                    let _ = send(&mut socket, &Frame::of(&Event::SignedOut).text).await;
+                    close_with(&mut socket, close::SIGNED_OUT, "session expired").await;
+                    break;
+                }
+                Err(_) => expires_at = now_millis() + 60_000,
+            },
         }
     }
+}
+
+/// The instant `at_ms` (ms since the epoch) falls at, from now.
+fn until(at_ms: i64) -> tokio::time::Instant {
+    let wait = u64::try_from(at_ms.saturating_sub(now_millis())).unwrap_or(0);
+    tokio::time::Instant::now() + Duration::from_millis(wait)
 }
 
 /// Stores one message sent over the socket and returns the answer frame.
 async fn send_message(
     state: AppState,
-    me: CurrentUser,
+    owner: Owner,
     to: String,
     body: String,
     client_id: String,
 ) -> Frame {
-    let result = crate::chat::server::send(&state, &me, &to, &body, &client_id).await;
+    let result = crate::chat::server::send(
+        crate::chat::server::SendPath::of(&state),
+        &owner.me,
+        &owner.session,
+        &to,
+        &body,
+        &client_id,
+    )
+    .await;
     Frame::of(&match result {
         Ok(message) => Event::Sent { message },
         Err(error) => Event::SendFailed { client_id, error },

@@ -203,6 +203,12 @@ async fn fresh_db() -> (tempfile::TempDir, DatabaseConnection) {
     )
     .await
     .expect("users");
+    // The session the writer's direct sends come under (it checks it exists).
+    db.execute_unprepared(
+        "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ('bench-session', 1, '{}', 9000000000000)",
+    )
+    .await
+    .expect("session");
     (dir, db)
 }
 
@@ -258,6 +264,7 @@ async fn group_commit_direct(in_flight: usize, secs: u64) -> f64 {
                             recipient_id: 2,
                             body: "durable".into(),
                             client_id: format!("direct-{w:05}-{seq:09}"),
+                            session_id: "bench-session".into(),
                         })
                         .await
                         .expect("stored");

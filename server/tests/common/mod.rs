@@ -33,6 +33,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::settings::Settings)) ->
     config.settings.data_dir = dir.path().to_path_buf();
     config.settings.database_url = String::new();
     config.settings.public_origin = String::new();
+    // Tests create many accounts from one address; the sign-up limits have
+    // tests of their own that lower these again.
+    config.settings.signups_per_ip_per_hour = 1_000_000;
+    config.settings.signups_per_hour = 1_000_000;
     tweak(&mut config.settings);
     let server = server::build(config).await.expect("server starts");
     let addr = server.local_addr();
@@ -207,8 +211,20 @@ impl Client {
         after: Option<i64>,
         origin: Option<&str>,
     ) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
+        let mut socket = self.raw_socket(query, origin).await?;
+        let hello = socket.next_event().await;
+        assert_eq!(hello["type"], "hello", "{hello}");
+        Ok(socket)
+    }
+
+    /// Opens `/ws<query>` without reading anything from it.
+    pub async fn raw_socket(
+        &self,
+        query: String,
+        origin: Option<&str>,
+    ) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let url = format!("{}/ws{query}", self.base.replace("http://", "ws://"));
         let mut req = url.into_client_request().unwrap();
         if let Some(cookie) = self.cookie_header() {
@@ -218,10 +234,12 @@ impl Client {
             req.headers_mut().insert("origin", origin.parse().unwrap());
         }
         let (ws, _) = tokio_tungstenite::connect_async(req).await?;
-        let mut socket = Socket { ws };
-        let hello = socket.next_event().await;
-        assert_eq!(hello["type"], "hello", "{hello}");
-        Ok(socket)
+        Ok(Socket { ws })
+    }
+
+    /// The user id of the logged-in account.
+    pub async fn id(&self) -> i64 {
+        self.whoami().await["id"].as_i64().expect("logged in")
     }
 
     pub async fn send(&self, to: &str, body: &str, client_id: &str) -> Reply {
@@ -276,6 +294,24 @@ impl Socket {
             {
                 None | Some(Err(_)) => return,
                 Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// Waits (up to 5 s) for the server to close the socket; the close code,
+    /// if it sent a close frame. Events before the close are skipped.
+    pub async fn closed_code(&mut self) -> Option<u16> {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .expect("the socket closes within 5 s")
+            {
+                None | Some(Err(_)) => return None,
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
                 Some(Ok(_)) => {}
             }
         }

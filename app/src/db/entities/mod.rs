@@ -4,4 +4,5 @@ pub mod audit;
 pub mod conversation;
 pub mod message;
 pub mod session;
+pub mod session_end;
 pub mod user;

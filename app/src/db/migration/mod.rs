@@ -4,6 +4,7 @@ mod m20261125_000001_create_users;
 mod m20261125_000002_create_sessions;
 mod m20261125_000003_create_messages;
 mod m20261125_000004_create_audit_log;
+mod m20261125_000005_create_session_ends;
 
 use sea_orm_migration::prelude::*;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_sessions::Migration),
             Box::new(m20261125_000003_create_messages::Migration),
             Box::new(m20261125_000004_create_audit_log::Migration),
+            Box::new(m20261125_000005_create_session_ends::Migration),
         ]
     }
 }

@@ -1,0 +1,75 @@
+//! How many accounts may be created per hour: per client address and in
+//! total. Checked after a sign-up's fields are valid and before its password
+//! is hashed, so typos cost nothing and a flood of sign-ups costs at most the
+//! limit's worth of hashing. In memory, per process.
+
+use std::{net::IpAddr, num::NonZeroU32, time::Duration};
+
+use governor::{
+    DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock,
+};
+
+use crate::error::AppError;
+
+pub struct SignupLimiter {
+    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    total: DefaultDirectRateLimiter,
+}
+
+fn per_hour(n: u32) -> Quota {
+    let burst = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+    let period = Duration::from_secs(3600) / burst.get();
+    Quota::with_period(period.max(Duration::from_nanos(1)))
+        .unwrap_or_else(|| Quota::per_hour(burst))
+        .allow_burst(burst)
+}
+
+impl SignupLimiter {
+    pub fn new(per_ip_per_hour: u32, total_per_hour: u32) -> Self {
+        Self {
+            per_ip: RateLimiter::keyed(per_hour(per_ip_per_hour)),
+            total: RateLimiter::direct(per_hour(total_per_hour)),
+        }
+    }
+
+    /// Takes one sign-up from `ip`'s and everyone's budget, or says how long to wait.
+    pub fn check(&self, ip: IpAddr) -> Result<(), AppError> {
+        let now = governor::clock::DefaultClock::default().now();
+        let refused = |wait: Duration| AppError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        };
+        self.per_ip
+            .check_key(&ip)
+            .map_err(|n| refused(n.wait_time_from(now)))?;
+        self.total
+            .check()
+            .map_err(|n| refused(n.wait_time_from(now)))?;
+        if self.per_ip.len() > 100_000 {
+            self.per_ip.retain_recent();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_address_gets_its_share_and_everyone_the_total() {
+        let limit = SignupLimiter::new(2, 3);
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        assert!(limit.check(a).is_ok());
+        assert!(limit.check(a).is_ok());
+        let Err(AppError::RateLimited { retry_after_secs }) = limit.check(a) else {
+            panic!("a third sign-up from one address within the hour is refused");
+        };
+        assert!(
+            (60..=1800).contains(&retry_after_secs),
+            "{retry_after_secs}"
+        );
+        assert!(limit.check(b).is_ok());
+        assert!(limit.check(b).is_err(), "the total of 3 an hour is used up");
+    }
+}

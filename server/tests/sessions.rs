@@ -1,0 +1,245 @@
+//! A live socket lives exactly as long as the session that opened it, and a
+//! page load costs the same whatever the history's size.
+
+mod common;
+
+use common::{Client, GOOD_PASSWORD, TestApp, spawn_app, spawn_app_with};
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+
+const SIGNED_OUT: Option<u16> = Some(4001);
+
+async fn user(app: &TestApp, name: &str) -> Client {
+    let c = app.client();
+    assert_eq!(c.signup(name, GOOD_PASSWORD).await.status, StatusCode::OK);
+    c
+}
+
+/// A second, separately logged-in session of `name`.
+async fn second_session(app: &TestApp, name: &str) -> Client {
+    let c = app.client();
+    assert_eq!(c.login(name, GOOD_PASSWORD).await.status, StatusCode::OK);
+    c
+}
+
+fn cid(n: usize) -> String {
+    format!("session-test-{n:06}")
+}
+
+async fn messages_between(c: &Client, peer: &str) -> usize {
+    c.call("messages", &[("peer", peer)]).await.json()["messages"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn logging_out_closes_that_sessions_socket_and_no_other() {
+    let app = spawn_app().await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let laptop = second_session(&app, "dora").await;
+    let mut phone_ws = dora.socket(None).await;
+    let mut laptop_ws = laptop.socket(None).await;
+    assert_eq!(dora.call("logout", &[]).await.status, StatusCode::OK);
+    let bye = phone_ws.next_event().await;
+    assert_eq!(bye["type"], "signed_out");
+    assert_eq!(phone_ws.closed_code().await, SIGNED_OUT);
+    // The other session's socket still works.
+    nemo.send("dora", "still here?", &cid(1)).await;
+    assert_eq!(
+        laptop_ws.next_event().await["message"]["body"],
+        "still here?"
+    );
+}
+
+#[tokio::test]
+async fn a_send_over_a_logged_out_socket_is_never_stored() {
+    let app = spawn_app().await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let mut ws = dora.socket(None).await;
+    // End the session in the database only (as another node or the command
+    // line would), then send at once, before any watch could close the socket.
+    let id = dora.id().await;
+    app::auth::session_store::end_sessions_of(&app.db, id as i32)
+        .await
+        .unwrap();
+    let frame = json!({"type": "send", "to": "nemo", "body": "ghost", "client_id": cid(2)});
+    use futures::SinkExt;
+    let _ = ws
+        .ws
+        .send(tokio_tungstenite::tungstenite::Message::Text(
+            frame.to_string().into(),
+        ))
+        .await;
+    // Either the writer refuses it (the session is gone when it commits) or
+    // the socket is closed first; never is it stored.
+    let answer = ws
+        .next_matching(|e| e["type"] != "heartbeat" && e["type"] != "presence")
+        .await;
+    match answer["type"].as_str() {
+        Some("send_failed") => assert_eq!(answer["error"]["kind"], "unauthorized", "{answer}"),
+        Some("signed_out") => {}
+        other => panic!("unexpected answer {other:?}: {answer}"),
+    }
+    assert_eq!(messages_between(&nemo, "dora").await, 0);
+}
+
+#[tokio::test]
+async fn ending_sessions_elsewhere_closes_sockets_within_seconds() {
+    let app = spawn_app().await;
+    let dora = user(&app, "dora").await;
+    let mut ws = dora.socket(None).await;
+    // As `kanect-server reset-password` does from another process: only the
+    // database changes; the server's session watch must notice.
+    let id = dora.id().await;
+    app::auth::session_store::end_sessions_of(&app.db, id as i32)
+        .await
+        .unwrap();
+    assert_eq!(ws.closed_code().await, SIGNED_OUT);
+}
+
+#[tokio::test]
+async fn ending_sessions_while_sockets_connect_leaves_none_behind() {
+    let app = spawn_app().await;
+    let dora = user(&app, "dora").await;
+    let id = dora.id().await as i32;
+    for round in 0..10 {
+        let c = second_session(&app, "dora").await;
+        let (socket, ended) = tokio::join!(
+            c.raw_socket(String::new(), Some(app.base.as_str())),
+            app::auth::session_store::end_sessions_of(&app.db, id)
+        );
+        ended.unwrap();
+        // The handshake was refused, or the socket is closed soon after.
+        if let Ok(mut socket) = socket {
+            assert_eq!(socket.closed_code().await, SIGNED_OUT, "round {round}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_request_in_flight_cannot_bring_an_ended_session_back() {
+    use tower_sessions::{SessionStore, session::Id};
+    let app = spawn_app().await;
+    let dora = user(&app, "dora").await;
+    let store = app::auth::session_store::DbSessionStore::new(app.db.clone());
+    let cookie = dora.cookie_header().unwrap();
+    let id: Id = cookie
+        .split("kanect_session=")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // A request loaded the session ...
+    let mut record = store.load(&id).await.unwrap().expect("session exists");
+    // ... an admin ended every session of the user ...
+    let user_id = dora.id().await as i32;
+    app::auth::session_store::end_sessions_of(&app.db, user_id)
+        .await
+        .unwrap();
+    // ... and the request finishes by saving what it loaded.
+    record
+        .data
+        .insert("renewed_at".into(), serde_json::json!(1));
+    store.save(&record).await.unwrap();
+    assert!(store.load(&id).await.unwrap().is_none());
+    assert!(dora.whoami().await.is_null());
+}
+
+#[tokio::test]
+async fn a_socket_closes_when_its_session_expires() {
+    let app = spawn_app().await;
+    let dora = user(&app, "dora").await;
+    let soon = app::db::now_millis() + 1_500;
+    app.db
+        .execute_unprepared(&format!("UPDATE sessions SET expires_at = {soon}"))
+        .await
+        .unwrap();
+    let mut ws = dora.socket(None).await;
+    assert_eq!(ws.closed_code().await, SIGNED_OUT);
+}
+
+#[tokio::test]
+async fn a_user_keeps_at_most_twenty_sockets_and_loses_the_oldest() {
+    let app = spawn_app().await;
+    let dora = user(&app, "dora").await;
+    let mut first = dora.socket(None).await;
+    let mut rest = Vec::new();
+    for _ in 0..20 {
+        rest.push(dora.socket(None).await);
+    }
+    assert_eq!(first.closed_code().await, Some(4008));
+}
+
+#[tokio::test]
+async fn one_address_holds_at_most_its_share_of_sockets() {
+    let app = spawn_app_with(|s| s.sockets_per_ip = 2).await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let _a = dora.socket(None).await;
+    let _b = nemo.socket(None).await;
+    let mut third = dora
+        .raw_socket(String::new(), Some(&app.base.clone()))
+        .await
+        .unwrap();
+    assert_eq!(third.closed_code().await, Some(1013));
+}
+
+#[tokio::test]
+async fn a_fresh_socket_replays_nothing_and_starts_at_the_cursor() {
+    let app = spawn_app_with(|s| s.send_limit_per_10s = 1_000).await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let mut last = 0;
+    for i in 0..30 {
+        last = dora.send("nemo", &format!("old {i}"), &cid(i)).await.json()["id"]
+            .as_i64()
+            .unwrap();
+    }
+    let mut ws = nemo
+        .raw_socket(String::new(), Some(&app.base.clone()))
+        .await
+        .unwrap();
+    let hello = ws.next_event().await;
+    assert_eq!(hello["type"], "hello");
+    assert_eq!(hello["cursor"], last);
+    // The next thing to arrive is the sentinel sent now: no old message.
+    dora.send("nemo", "sentinel", &cid(99)).await;
+    assert_eq!(ws.next_event().await["message"]["body"], "sentinel");
+}
+
+#[tokio::test]
+async fn a_tab_too_far_behind_is_told_to_resync_instead_of_flooded() {
+    let app = spawn_app().await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let (d, n) = (dora.id().await, nemo.id().await);
+    // 1,200 messages written straight into the database.
+    app.db
+        .execute_unprepared(&format!(
+            "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 1200)
+             INSERT INTO messages (sender_id, recipient_id, pair_lo, pair_hi, body, client_id, created_at)
+             SELECT {d}, {n}, {lo}, {hi}, 'bulk ' || i, 'bulk-' || printf('%06d', i), 0 FROM seq",
+            lo = d.min(n),
+            hi = d.max(n)
+        ))
+        .await
+        .unwrap();
+    let mut ws = nemo.socket(Some(0)).await;
+    let resync = ws.next_event().await;
+    assert_eq!(resync["type"], "resync", "{resync}");
+    assert!(resync["cursor"].as_i64().unwrap() >= 1200);
+    dora.send("nemo", "after the gap", &cid(1)).await;
+    assert_eq!(ws.next_event().await["message"]["body"], "after the gap");
+    // A tab a little behind still gets exactly what it missed.
+    let cursor = resync["cursor"].as_i64().unwrap();
+    let mut near = nemo.socket(Some(cursor - 3)).await;
+    for i in [1198, 1199, 1200] {
+        assert_eq!(
+            near.next_event().await["message"]["body"],
+            format!("bulk {i}")
+        );
+    }
+    assert_eq!(near.next_event().await["message"]["body"], "after the gap");
+}
