@@ -3,19 +3,21 @@
 // until it answers, and stops it when the run ends, pass or fail.
 // Two projects: the hydrated app, and the same forms with JavaScript off.
 import { defineConfig } from '@playwright/test';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
 const port = Number(process.env.E2E_PORT ?? 3939);
 const baseURL = `http://127.0.0.1:${port}`;
-const server = process.env.E2E_SERVER ?? path.join(root, 'target/debug/kanect-server');
+const server = process.env.E2E_SERVER ?? path.join(root, 'target/release/kanect-server');
 
 export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
   expect: { timeout: 7_000 },
   fullyParallel: true,
-  workers: 2,
+  // One worker per core: each runs a browser and shares the one server.
+  workers: Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
   retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: [['list']],
@@ -48,6 +50,8 @@ export default defineConfig({
       KANECT_LOG: 'warn',
       KANECT_LOGIN_MAX_FAILURES: '1000',
       KANECT_SEND_LIMIT_PER_10S: '1000',
+      KANECT_SIGNUPS_PER_IP_PER_HOUR: '100000',
+      KANECT_SIGNUPS_PER_HOUR: '100000',
       LEPTOS_SITE_ROOT: process.env.E2E_SITE ?? path.join(root, 'target/site'),
       LEPTOS_OUTPUT_NAME: 'kanect',
       LEPTOS_ENV: 'PROD',

@@ -98,3 +98,19 @@ ensure_chromium() {
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+# The first load's budget: wasm + js + css of the built site, brotli as served
+# (the .br files the release build made). Fails when the bundle outgrows it.
+# Kanect aims at 250 KB; the budget is set just above today's bundle so any
+# growth fails CI, and is lowered as the bundle shrinks.
+BUNDLE_BUDGET_BYTES=360000
+check_bundle_budget() {
+  local dir="$KANECT_ROOT/target/site/pkg" total=0 size f
+  for f in "$dir"/*.wasm.br "$dir"/*.js.br "$dir"/*.css.br; do
+    [ -e "$f" ] || die "missing precompressed asset in $dir (build with --release --precompress)"
+    size=$(stat -c %s "$f"); total=$((total + size))
+    printf '  %-40s %8d B brotli\n' "$(basename "$f")" "$size"
+  done
+  printf '  %-40s %8d B brotli (budget %d B)\n' "first load" "$total" "$BUNDLE_BUDGET_BYTES"
+  [ "$total" -le "$BUNDLE_BUDGET_BYTES" ] || die "the first load grew past its budget: $total > $BUNDLE_BUDGET_BYTES bytes"
+}

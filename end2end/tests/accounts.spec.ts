@@ -1,5 +1,5 @@
 // A person signs up, lands in the chat view, logs out and back in.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { PASSWORD, hydrated, signUp, uniqueName } from './helpers';
 
 test('sign up, see the chat view, log out, log back in', async ({ page }) => {

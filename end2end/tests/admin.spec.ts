@@ -3,28 +3,13 @@
 // deactivates a user whose tab is open, reactivates them, deletes a message
 // out of an open conversation, and reads the audit log; a regular user who
 // opens /admin gets the 403 page.
-import { execFileSync } from 'node:child_process';
-import * as path from 'node:path';
-import { Browser, expect, Page, test } from '@playwright/test';
-import { hydrated, logIn, signUp, uniqueName } from './helpers';
+import { Browser, expect, Page, test } from './fixtures';
+import { createAdmin as createAdminAs, hydrated, logIn, signUp, uniqueName } from './helpers';
 
-const root = path.resolve(__dirname, '../..');
 const ADMIN_PASSWORD = 'admin-Passphrase-for-kanect-7';
 
 function createAdmin(username: string): string {
-  return execFileSync(
-    process.env.E2E_SERVER ?? path.join(root, 'target/debug/kanect-server'),
-    ['create-admin', '--username', username, '--email', `${username}@example.org`],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        KANECT_DATA_DIR: process.env.E2E_DATA ?? path.join(root, 'end2end/.data'),
-        KANECT_PASSWORD: ADMIN_PASSWORD,
-        KANECT_LOG: 'warn',
-      },
-    },
-  ).toString();
+  return createAdminAs(username, ADMIN_PASSWORD);
 }
 
 async function browserFor(browser: Browser): Promise<Page> {

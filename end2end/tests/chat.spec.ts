@@ -1,5 +1,5 @@
 // Two people in two browsers chat live.
-import { Browser, expect, Page, test } from '@playwright/test';
+import { Browser, expect, Page, test } from './fixtures';
 import { hydrated, signUp, uniqueName } from './helpers';
 
 async function person(browser: Browser, prefix: string): Promise<{ page: Page; name: string }> {

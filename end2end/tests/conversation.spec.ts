@@ -2,7 +2,7 @@
 // connect, back/forward between conversations, the length countdown, and the
 // "new messages" pill for a reader who scrolled up, and a send shown once when
 // its message comes back live before the send is answered.
-import { Browser, expect, Page, test } from '@playwright/test';
+import { Browser, expect, Page, test } from './fixtures';
 import { hydrated, signUp, uniqueName } from './helpers';
 
 async function person(browser: Browser, prefix: string): Promise<{ page: Page; name: string }> {

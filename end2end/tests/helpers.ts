@@ -1,5 +1,9 @@
 // Shared steps for Kanect's browser tests.
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import { expect, Page } from '@playwright/test';
+
+const root = path.resolve(__dirname, '../..');
 
 export const PASSWORD = 'correct-horse-battery-9';
 
@@ -8,14 +12,36 @@ export function uniqueName(prefix = 'u'): string {
   return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.slice(0, 32);
 }
 
-/** Waits until the wasm has hydrated the page (the app marks <body>). The
- * debug bundle is several megabytes: the first compile in a fresh browser on
- * a busy two-core machine can take a while. */
+const problems: string[] = [];
+const watched = new WeakSet<Page>();
+
+/** Records the page's CSP violations and uncaught errors for the running test
+ * (checked by the `test` of fixtures.ts). */
+export function watch(page: Page) {
+  if (watched.has(page)) return;
+  watched.add(page);
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) problems.push(`csp: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`error: ${err.message}`));
+}
+
+/** The problems recorded since the last call. */
+export function takeProblems(): string[] {
+  return problems.splice(0, problems.length);
+}
+
+/** Waits until the wasm has hydrated the page: the app marks <body> when it
+ * is done. The suite runs against the release build (a few hundred KB,
+ * precompressed), which hydrates in well under a second even on a busy machine;
+ * the generous timeout only bounds a real failure. */
 export async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 20_000 });
+  watch(page);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 15_000 });
 }
 
 export async function signUp(page: Page, username: string, password = PASSWORD) {
+  watch(page);
   await page.goto('/signup');
   await hydrated(page);
   await page.getByLabel('Username').fill(username);
@@ -26,9 +52,28 @@ export async function signUp(page: Page, username: string, password = PASSWORD) 
 }
 
 export async function logIn(page: Page, login: string, password = PASSWORD) {
+  watch(page);
   await page.goto('/login');
   await hydrated(page);
   await page.getByLabel('Username or email').fill(login);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** Makes an admin the way the README says: `kanect-server create-admin`,
+ * run against the test server's data directory. */
+export function createAdmin(username: string, password: string): string {
+  return execFileSync(
+    process.env.E2E_SERVER ?? path.join(root, 'target/release/kanect-server'),
+    ['create-admin', '--username', username, '--email', `${username}@example.org`],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        KANECT_DATA_DIR: process.env.E2E_DATA ?? path.join(root, 'end2end/.data'),
+        KANECT_PASSWORD: password,
+        KANECT_LOG: 'warn',
+      },
+    },
+  ).toString();
 }

@@ -1,5 +1,5 @@
 // The account forms with JavaScript turned off: plain POSTs and redirects.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { PASSWORD, uniqueName } from './helpers';
 
 test('signing up and logging out work without JavaScript @nojs', async ({ page }) => {
