@@ -41,8 +41,21 @@ pub fn load(path: &Path) -> Result<Config, String> {
         .map_err(|e| format!("{}: {e}", path.display()))?;
     tracing_subscriber::EnvFilter::try_new(&settings.log)
         .map_err(|e| format!("{}: log = {:?}: {e}", path.display(), settings.log))?;
-    let leptos = leptos::config::get_configuration(Some(&path.to_string_lossy()))
+    let mut leptos = leptos::config::get_configuration(Some(&path.to_string_lossy()))
         .map_err(|e| format!("{}: [package.metadata.leptos]: {e}", path.display()))?
         .leptos_options;
+    leptos.hash_files = hash_file_beside_binary(&leptos.hash_file);
     Ok(Config { settings, leptos })
+}
+
+/// cargo-leptos' build writes the content hashes of the site's file names to
+/// a file beside the server binary (Leptos reads it from there). The server
+/// asks for hashed names exactly when that file is there: a binary built with
+/// plain cargo next to an unhashed site, or copied without it, still asks for
+/// files that exist.
+fn hash_file_beside_binary(name: &str) -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(name)))
+        .is_some_and(|path| path.is_file())
 }

@@ -39,7 +39,28 @@ fn in_panel_order(people: &mut [Person]) {
 #[component]
 pub fn PeoplePanel(#[prop(into)] current: Signal<Option<String>>) -> impl IntoView {
     let chat = use_chat();
-    let people = Resource::new(move || chat.resync.get(), |_| list_people());
+    // Refetched on `resync`, and when someone not on the list writes (they
+    // joined after the list was fetched) — once per such person.
+    let newcomers = RwSignal::new(0u32);
+    let people = Resource::new(
+        move || (chat.resync.get(), newcomers.get()),
+        |_| list_people(),
+    );
+    let asked = StoredValue::new(std::collections::HashSet::<i32>::new());
+    Effect::new(move |_| {
+        let Some(Ok(list)) = people.get() else { return };
+        let unknown: Vec<i32> = chat.activity.with(|act| {
+            act.keys()
+                .filter(|id| !list.iter().any(|p| p.id == **id))
+                .filter(|id| !asked.with_value(|a| a.contains(*id)))
+                .copied()
+                .collect()
+        });
+        if !unknown.is_empty() {
+            asked.update_value(|a| a.extend(unknown));
+            newcomers.update(|n| *n += 1);
+        }
+    });
     let (filter, set_filter) = signal(String::new());
     view! {
         <aside class="people" aria-label="People">
