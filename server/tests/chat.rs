@@ -457,3 +457,52 @@ async fn an_oversized_client_frame_closes_the_socket() {
     .await;
     ws.expect_closed().await;
 }
+
+#[tokio::test]
+async fn unread_counts_stop_at_a_hundred_and_count_only_after_the_read_marker() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let (dora, nemo, eve) = (
+        user(&app, "dora").await,
+        user(&app, "nemo").await,
+        user(&app, "eve").await,
+    );
+    // Eve writes 3, nemo reads them, then 2 more; dora writes 150.
+    for i in 0..3 {
+        eve.send("nemo", "early", &cid(i)).await;
+    }
+    let last = eve.send("nemo", "read up to here", &cid(3)).await.json()["id"].clone();
+    nemo.call(
+        "mark_read",
+        &[("peer", "eve"), ("up_to", &last.to_string())],
+    )
+    .await;
+    for i in 4..6 {
+        eve.send("nemo", "later", &cid(i)).await;
+    }
+    let (d, n) = (dora.id().await, nemo.id().await);
+    app.db
+        .execute_unprepared(&format!(
+            "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 150)
+             INSERT INTO messages (sender_id, recipient_id, pair_lo, pair_hi, body, client_id, created_at)
+             SELECT {d}, {n}, {lo}, {hi}, 'bulk', 'bulk-' || printf('%06d', i), 0 FROM seq;
+             INSERT INTO conversations (user_id, peer_id, last_message_id, last_read_id)
+             VALUES ({n}, {d}, (SELECT MAX(id) FROM messages), 0)",
+            lo = d.min(n),
+            hi = d.max(n)
+        ))
+        .await
+        .unwrap();
+    let people = nemo.call("people", &[]).await.json();
+    let unread = |name: &str| {
+        people
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["username"] == name)
+            .unwrap()["unread"]
+            .clone()
+    };
+    assert_eq!(unread("dora"), 100);
+    assert_eq!(unread("eve"), 2);
+}

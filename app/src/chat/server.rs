@@ -6,8 +6,7 @@ use std::num::NonZeroU32;
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{
@@ -123,7 +122,9 @@ pub async fn find_recipient(
 }
 
 /// Everyone else who is active: recent conversations first (newest first),
-/// then everyone else alphabetically.
+/// then everyone else alphabetically. Three queries whatever the number of
+/// conversations: the people, `me`'s conversation rows, and one grouped count
+/// of unread messages.
 pub async fn list_people(
     db: &DatabaseConnection,
     hub: &Hub,
@@ -141,23 +142,17 @@ pub async fn list_people(
         .into_iter()
         .map(|c| (c.peer_id, c))
         .collect();
-    let mut people = Vec::with_capacity(users.len());
-    for u in users {
-        let conv = convs.get(&u.id);
-        let unread = match conv {
-            Some(c) if c.last_message_id > c.last_read_id => {
-                unread_count(db, me.id, u.id, c.last_read_id).await?
-            }
-            _ => 0,
-        };
-        people.push(Person {
+    let unread = unread_counts(db, me.id).await?;
+    let mut people: Vec<Person> = users
+        .into_iter()
+        .map(|u| Person {
             online: hub.is_online(u.id),
-            unread,
-            last_message_id: conv.map(|c| c.last_message_id),
+            unread: unread.get(&u.id).copied().unwrap_or(0),
+            last_message_id: convs.get(&u.id).map(|c| c.last_message_id),
             id: u.id,
             username: u.username,
-        });
-    }
+        })
+        .collect();
     people.sort_by(|a, b| {
         b.last_message_id
             .cmp(&a.last_message_id)
@@ -166,21 +161,54 @@ pub async fn list_people(
     Ok(people)
 }
 
-async fn unread_count(
+/// Unread messages per person who wrote to `me`, counted up to `UNREAD_CAP`
+/// each, in one statement: for every conversation with something unread, the
+/// count runs over the index range from the read marker to the 100th unread
+/// message at most (found first), so it costs at most 100 index entries per
+/// conversation however far behind the reader is.
+async fn unread_counts(
     db: &DatabaseConnection,
     me: i32,
-    peer: i32,
-    after: i64,
-) -> Result<u32, AppError> {
-    let n = message::Entity::find()
-        .filter(message::Column::RecipientId.eq(me))
-        .filter(message::Column::SenderId.eq(peer))
-        .filter(message::Column::Id.gt(after))
-        .limit(100)
-        .count(db)
-        .await?;
-    Ok(n as u32)
+) -> Result<std::collections::HashMap<i32, u32>, AppError> {
+    use sea_orm::{FromQueryResult, Statement};
+    #[derive(FromQueryResult)]
+    struct Row {
+        peer_id: i32,
+        unread: i64,
+    }
+    let sql = format!(
+        "SELECT c.peer_id AS peer_id, (
+            SELECT COUNT(*) FROM messages m
+            WHERE m.recipient_id = c.user_id AND m.sender_id = c.peer_id
+              AND m.id > c.last_read_id
+              AND m.id <= COALESCE((
+                SELECT m2.id FROM messages m2
+                WHERE m2.recipient_id = c.user_id AND m2.sender_id = c.peer_id
+                  AND m2.id > c.last_read_id
+                ORDER BY m2.id LIMIT 1 OFFSET {skip}
+              ), c.last_message_id)
+          ) AS unread
+         FROM conversations c
+         WHERE c.user_id = {me_param} AND c.last_message_id > c.last_read_id",
+        skip = UNREAD_CAP - 1,
+        me_param = crate::db::placeholder(db, 1),
+    );
+    let rows = Row::find_by_statement(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [me.into()],
+    ))
+    .all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.unread > 0)
+        .map(|r| (r.peer_id, r.unread as u32))
+        .collect())
 }
+
+/// Unread counts stop at this many (the badge shows "99+").
+pub const UNREAD_CAP: u64 = 100;
 
 fn pair(a: i32, b: i32) -> Condition {
     Condition::all()

@@ -55,6 +55,16 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// The `n`th (1-based) bind parameter in hand-written SQL: `$n` on
+/// PostgreSQL, `?` elsewhere. The few statements SeaORM's builder cannot
+/// express use it; this module is where backends differ.
+pub fn placeholder(db: &DatabaseConnection, n: usize) -> String {
+    match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
 /// Milliseconds since the Unix epoch: the one timestamp format in the schema and
 /// on the wire (portable across SQLite and PostgreSQL, trivial in JavaScript).
 pub fn now_millis() -> i64 {

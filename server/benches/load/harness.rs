@@ -41,6 +41,9 @@ impl ServerProcess {
             .env("KANECT_LOG", "warn")
             .env("KANECT_SEND_LIMIT_PER_10S", "1000000")
             .env("KANECT_LOGIN_MAX_FAILURES", "100000")
+            .env("KANECT_SIGNUPS_PER_IP_PER_HOUR", "1000000")
+            .env("KANECT_SIGNUPS_PER_HOUR", "1000000")
+            .env("KANECT_SOCKETS_PER_IP", "1000000")
             .stdout(Stdio::null())
             .spawn()
             .expect("kanect-server starts");
@@ -157,9 +160,29 @@ impl User {
         .await
     }
 
+    /// Loads a page as a browser navigation does; its HTML.
+    pub async fn page(&self, path: &str) -> Result<String, String> {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(header::ACCEPT, "text/html")
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let ok = res.status().is_success();
+        let body = res.text().await.map_err(|e| e.to_string())?;
+        if ok { Ok(body) } else { Err(body) }
+    }
+
     /// Opens `/ws` and reads past the `hello` event.
     pub async fn socket(&self) -> Result<Ws, String> {
-        let url = format!("{}/ws", self.base.replace("http://", "ws://"));
+        self.socket_after(None).await
+    }
+
+    /// Opens `/ws?after=<after>` and reads past the `hello` event.
+    pub async fn socket_after(&self, after: Option<i64>) -> Result<Ws, String> {
+        let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
+        let url = format!("{}/ws{query}", self.base.replace("http://", "ws://"));
         let mut req = url.into_client_request().map_err(|e| e.to_string())?;
         let cookie = self
             .jar

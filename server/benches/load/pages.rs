@@ -4,6 +4,13 @@
 //! the table as in a real database. Each size is timed for the newest page and
 //! for pages at random depths (`before` a random id of the conversation); the
 //! baseline is the same request against the 10-message conversation.
+//!
+//! Page load: what a browser does to open the conversation — the server
+//! render of `/chats/<peer>`, then the live socket resuming from the newest
+//! message id the page was rendered with, up to its `hello` — and how many
+//! frames the socket then replays before a sentinel sent afterwards arrives
+//! (0: a page load never replays history). Hydration runs in the browser and
+//! is not part of this figure.
 
 use std::time::{Duration, Instant};
 
@@ -25,6 +32,7 @@ pub async fn run(server: &ServerProcess, requests: usize, sizes: &[u64]) {
     let noise_peer = id_of(&db, &users[2 * sizes.len()].name).await;
 
     let mut baseline: Option<(Duration, Duration)> = None;
+    let mut load_baseline: Option<(Duration, Duration)> = None;
     for (i, &size) in sizes.iter().enumerate() {
         let (reader, peer) = (&users[2 * i], &users[2 * i + 1]);
         let (a, b) = (id_of(&db, &reader.name).await, id_of(&db, &peer.name).await);
@@ -40,9 +48,20 @@ pub async fn run(server: &ServerProcess, requests: usize, sizes: &[u64]) {
             Some(lo + (rng >> 33) as i64 % (hi - lo + 1))
         })
         .await;
+        let (load, replayed) = time_page_loads(&db, reader, peer, requests.min(200)).await;
         let scenario = format!(
             "History page, {size} messages (seeded in {:.1} s)",
             seeded.as_secs_f64()
+        );
+        let (lb50, lb99) = *load_baseline.get_or_insert((load.p50, load.p99));
+        Report::compared(
+            &scenario,
+            &format!(
+                "page load (render + socket to hello), p50 / p99; frames replayed: {replayed}"
+            ),
+            format!("{} / {}", ms(load.p50), ms(load.p99)),
+            format!("{} / {} (10 messages)", ms(lb50), ms(lb99)),
+            load.p50.as_secs_f64() / lb50.as_secs_f64(),
         );
         let (b50, b99) = *baseline.get_or_insert((newest.p50, newest.p99));
         for (name, p) in [("newest page", &newest), ("page at a random depth", &deep)] {
@@ -76,6 +95,49 @@ async fn time_pages(
         assert!(page.contains("\"messages\":["), "{page}");
     }
     Percentiles::of(samples)
+}
+
+/// Page loads of `/chats/<peer>` by `reader`: render, then the socket from the
+/// page's cursor up to `hello`. Also returns how many frames were replayed
+/// in all (counted up to a sentinel message sent after each load).
+async fn time_page_loads(
+    db: &DatabaseConnection,
+    reader: &User,
+    peer: &User,
+    loads: usize,
+) -> (Percentiles, usize) {
+    use futures::StreamExt;
+    let mut samples = Vec::with_capacity(loads);
+    let mut replayed = 0;
+    for i in 0..loads {
+        let t = Instant::now();
+        let html = reader
+            .page(&format!("/chats/{}", peer.name))
+            .await
+            .expect("the page");
+        // What the page was rendered with: the newest message id (the server
+        // is otherwise idle, so reading it now gives the same number).
+        let cursor = scalar(db, "SELECT COALESCE(MAX(id), 0) FROM messages").await;
+        let mut ws = reader.socket_after(Some(cursor)).await.expect("socket");
+        samples.push(t.elapsed());
+        assert!(html.contains("</html>"));
+        let sentinel = format!("page-load-sentinel-{i:06}");
+        peer.send(&reader.name, "sentinel", &sentinel)
+            .await
+            .expect("sentinel");
+        while let Some(Ok(frame)) = ws.next().await {
+            let tokio_tungstenite::tungstenite::Message::Text(text) = frame else {
+                continue;
+            };
+            if text.contains(&sentinel) {
+                break;
+            }
+            if text.contains("\"type\":\"message\"") {
+                replayed += 1;
+            }
+        }
+    }
+    (Percentiles::of(samples), replayed)
 }
 
 async fn id_of(db: &DatabaseConnection, username: &str) -> i64 {

@@ -5,6 +5,7 @@ mod m20261125_000002_create_sessions;
 mod m20261125_000003_create_messages;
 mod m20261125_000004_create_audit_log;
 mod m20261125_000005_create_session_ends;
+mod m20261125_000006_index_messages_by_recipient;
 
 use sea_orm_migration::prelude::*;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_create_messages::Migration),
             Box::new(m20261125_000004_create_audit_log::Migration),
             Box::new(m20261125_000005_create_session_ends::Migration),
+            Box::new(m20261125_000006_index_messages_by_recipient::Migration),
         ]
     }
 }
