@@ -33,8 +33,10 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'hydrated', grepInvert: /@nojs/ },
+    { name: 'hydrated', grepInvert: /@nojs/, testIgnore: /signup-policy/ },
     { name: 'no-js', grep: /@nojs/, use: { javaScriptEnabled: false } },
+    // Changes who may sign up for everyone: only after the others are done.
+    { name: 'site-settings', testMatch: /signup-policy/, dependencies: ['hydrated', 'no-js'] },
   ],
   webServer: {
     command: `"${server}"`,

@@ -33,7 +33,7 @@ use leptos_router::{
 };
 
 use crate::{
-    admin::pages::{AdminLayout, AuditPage, Dashboard, MessagesPage, UsersPage},
+    admin::pages::{AdminLayout, AuditPage, Dashboard, MessagesPage, SettingsPage, UsersPage},
     auth::pages::{LoginPage, SignupPage},
     chat::ChatPage,
     layout::{NotFound, TopBar},
@@ -113,6 +113,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("users") view=UsersPage />
                         <Route path=path!("messages") view=MessagesPage />
                         <Route path=path!("audit") view=AuditPage />
+                        <Route path=path!("settings") view=SettingsPage />
                     </ParentRoute>
                 </Routes>
             </main>

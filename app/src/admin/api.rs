@@ -5,8 +5,31 @@
 
 use leptos::prelude::*;
 
-use super::model::{AdminUser, AuditList, MessageList, Stats, UserList};
+use super::model::{AdminUser, AuditList, MessageList, SignupPolicy, Stats, UserList};
 use crate::error::AppError;
+
+/// Makes the policy's join link absolute: `public_origin`, or the scheme and
+/// `Host` this request came with.
+#[cfg(feature = "ssr")]
+fn with_origin(state: &crate::state::AppState, mut policy: SignupPolicy) -> SignupPolicy {
+    let origin = match state.settings.origin() {
+        Some(origin) => origin.to_owned(),
+        None => {
+            let host = use_context::<axum::http::request::Parts>()
+                .and_then(|p| p.headers.get(axum::http::header::HOST).cloned())
+                .and_then(|h| h.to_str().ok().map(str::to_owned))
+                .unwrap_or_default();
+            let scheme = if state.settings.secure_cookies {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{host}")
+        }
+    };
+    policy.join_link = format!("{origin}{}", policy.join_link);
+    policy
+}
 
 #[cfg(feature = "ssr")]
 async fn admin() -> Result<(crate::state::AppState, super::audit::Actor), AppError> {
@@ -219,6 +242,50 @@ pub async fn admin_audit(
             let page = check.take(parse_page(page));
             check.finish()?;
             super::audit::list(&state.db, action, actor, target, page).await
+        }
+        .await,
+    )
+}
+
+/// Who may sign up, and the current join code.
+#[server(endpoint = "admin_signup_policy")]
+pub async fn admin_signup_policy() -> Result<SignupPolicy, AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, _) = admin().await?;
+            let policy = super::signup_policy::load(&state.db).await?;
+            Ok(with_origin(&state, policy))
+        }
+        .await,
+    )
+}
+
+/// Sets who may sign up: `open`, `invite` (join link only) or `closed`.
+#[server(endpoint = "admin_set_signup_mode")]
+pub async fn admin_set_signup_mode(mode: String) -> Result<SignupPolicy, AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, actor) = admin().await?;
+            let mode = super::model::SignupMode::parse(&mode)
+                .map_err(|f| AppError::Validation { fields: vec![f] })?;
+            let policy = super::signup_policy::set_mode(&state.db, &actor, mode).await?;
+            Ok(with_origin(&state, policy))
+        }
+        .await,
+    )
+}
+
+/// Makes a new join link; the old one stops working.
+#[server(endpoint = "admin_new_join_code")]
+pub async fn admin_new_join_code() -> Result<SignupPolicy, AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, actor) = admin().await?;
+            let policy = super::signup_policy::new_join_code(&state.db, &actor).await?;
+            Ok(with_origin(&state, policy))
         }
         .await,
     )

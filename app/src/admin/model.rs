@@ -97,7 +97,60 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("reset_password", "Reset password"),
     ("end_sessions", "Ended sessions"),
     ("delete_message", "Deleted message"),
+    ("signup_mode", "Changed who may sign up"),
+    ("join_code", "Made a new join link"),
 ];
+
+/// Who may create an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignupMode {
+    /// Anyone who reaches the sign-up page.
+    #[default]
+    Open,
+    /// Only people with the current join link.
+    Invite,
+    /// Nobody; admins create accounts (`kanect-server create-admin`).
+    Closed,
+}
+
+impl SignupMode {
+    pub const ALL: [SignupMode; 3] = [Self::Open, Self::Invite, Self::Closed];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Invite => "invite",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Open => "Anyone can sign up",
+            Self::Invite => "Only people with the join link",
+            Self::Closed => "Nobody (sign-up is closed)",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.code() == code)
+            .ok_or_else(|| FieldError::new("mode", "Use open, invite or closed."))
+    }
+}
+
+/// Who may sign up, and the join link's code (for admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupPolicy {
+    pub mode: SignupMode,
+    /// The current join code; `/signup?join=<code>` lets people in while the
+    /// mode is `invite`.
+    pub join_code: String,
+    /// The whole join link, at the origin people use to reach Kanect.
+    pub join_link: String,
+}
 
 pub fn action_label(code: &str) -> &str {
     ACTIONS

@@ -20,19 +20,22 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     )
 }
 
-/// Creates an account and logs it in. Field errors come back together, by field.
+/// Creates an account and logs it in. Field errors come back together, by
+/// field. `join` is the join link's code, needed while sign-up is by invitation.
 #[server(endpoint = "signup")]
 pub async fn signup(
     username: String,
     email: String,
     password: String,
     password_again: String,
+    #[server(default)] join: Option<String>,
 ) -> Result<CurrentUser, AppError> {
-    use crate::{auth::server, error::reply, state::*};
+    use crate::{admin::signup_policy, auth::server, error::reply, state::*};
     reply(
         async {
             let state = app_state()?;
             let session = request_session().await?;
+            signup_policy::admit(&state.db, join.as_deref()).await?;
             let ip = client_ip().await;
             let user = server::create_account(
                 &state.db,
@@ -95,6 +98,20 @@ pub async fn logout() -> Result<(), AppError> {
             server::end_session(&session).await?;
             redirect_form_post("/login");
             Ok(())
+        }
+        .await,
+    )
+}
+
+/// Who may sign up (`open`, `invite` or `closed`): public, so the sign-up page
+/// can say so before anyone fills it in.
+#[server(endpoint = "signup_mode")]
+pub async fn signup_mode() -> Result<crate::admin::model::SignupMode, AppError> {
+    use crate::{admin::signup_policy, error::reply, state::*};
+    reply(
+        async {
+            let state = app_state()?;
+            Ok(signup_policy::load(&state.db).await?.mode)
         }
         .await,
     )

@@ -5,13 +5,16 @@
 //! the URL) only to actions created inside `<Routes>`.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect};
+use leptos_router::{
+    components::{A, Redirect},
+    hooks::use_query_map,
+};
 
 use super::{
-    api::{Login, Signup},
+    api::{Login, Signup, signup_mode},
     rules::{PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN, strength, strength_label},
 };
-use crate::{error::AppError, session::use_auth};
+use crate::{admin::model::SignupMode, error::AppError, session::use_auth};
 
 /// An action's latest error, if its last run failed.
 fn last_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
@@ -94,6 +97,29 @@ fn StrengthMeter(password: ReadSignal<String>) -> impl IntoView {
     }
 }
 
+/// What the sign-up page says when sign-up is not open to everyone (the
+/// server refuses such sign-ups whatever the page shows).
+#[component]
+fn SignupNotice(has_join_code: bool) -> impl IntoView {
+    let mode = Resource::new(|| (), |_| signup_mode());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let text = match mode.await {
+                    Ok(SignupMode::Invite) if !has_join_code => {
+                        Some("Sign-up is by invitation: open the join link an admin gave you.")
+                    }
+                    Ok(SignupMode::Closed) => {
+                        Some("Sign-up is closed. Ask an admin to create an account for you.")
+                    }
+                    _ => None,
+                };
+                text.map(|t| view! { <p class="notice" role="status">{t}</p> })
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let action = ServerAction::<Signup>::new();
@@ -101,12 +127,17 @@ pub fn SignupPage() -> impl IntoView {
     let error = last_error(action);
     let (password, set_password) = signal(String::new());
     let on_password = Callback::new(move |v: String| set_password.set(v));
+    let join = use_query_map()
+        .with_untracked(|q| q.get("join"))
+        .unwrap_or_default();
     view! {
         <AlreadyLoggedIn />
         <section class="auth-card" aria-labelledby="signup-title">
             <h1 id="signup-title">"Create your account"</h1>
+            <SignupNotice has_join_code=!join.is_empty() />
             <ActionForm action=action>
                 <FormMessage error=error />
+                <input type="hidden" name="join" value=join />
                 <Field
                     label="Username"
                     name="username"

@@ -6,12 +6,14 @@
 mod audit;
 mod dashboard;
 mod messages;
+mod settings;
 mod user_editor;
 mod users;
 
 pub use audit::AuditPage;
 pub use dashboard::Dashboard;
 pub use messages::MessagesPage;
+pub use settings::SettingsPage;
 pub use users::UsersPage;
 
 use leptos::prelude::*;
@@ -30,6 +32,7 @@ pub fn AdminLayout() -> impl IntoView {
                     <A href="/admin/users">"Users"</A>
                     <A href="/admin/messages">"Messages"</A>
                     <A href="/admin/audit">"Audit log"</A>
+                    <A href="/admin/settings">"Settings"</A>
                 </nav>
                 <div class="admin-body"><Outlet /></div>
             </div>

@@ -5,4 +5,5 @@ pub mod conversation;
 pub mod message;
 pub mod session;
 pub mod session_end;
+pub mod site_setting;
 pub mod user;
