@@ -15,6 +15,9 @@ pub mod live;
 
 pub mod session;
 
+#[cfg(test)]
+mod parser_props;
+
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
