@@ -63,6 +63,10 @@ impl ServerProcess {
         server
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn database_path(&self) -> PathBuf {
         self.dir.path().join("kanect.db")
     }

@@ -7,8 +7,9 @@
 //! messages, and concurrent sockets with their memory. Each figure is compared
 //! with a baseline measured in the same run. `-- --quick` shrinks every
 //! scenario for a smoke run; `-- --only durable` (or `delivery`, `pages`,
-//! `sockets`) runs one group. Results and reading notes: docs/performance.md.
+//! `assets`, `sockets`) runs one group. Results and reading notes: docs/performance.md.
 
+mod assets;
 mod delivery;
 mod harness;
 mod pages;
@@ -57,7 +58,7 @@ async fn main() {
     } else {
         FULL
     };
-    // `-- --only <delivery|durable|pages|sockets>` runs one group (for profiling).
+    // `-- --only <delivery|durable|pages|assets|sockets>` runs one group (for profiling).
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -83,6 +84,10 @@ async fn main() {
     if run("pages") {
         let server = ServerProcess::start().await;
         pages::run(&server, sizes.page_requests, sizes.page_sizes).await;
+    }
+    if run("assets") {
+        let server = ServerProcess::start().await;
+        assets::run(&server, 200).await;
     }
     if run("sockets") {
         sockets::run(sockets).await;
