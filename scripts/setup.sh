@@ -99,14 +99,16 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# The first load's budget: wasm + js + css of the built site, brotli as served
+# The first load's budget: main wasm + js + css of the built site, brotli as served
 # (the .br files the release build made). Fails when the bundle outgrows it.
 # Kanect aims at 250 KB; the budget is set just above today's bundle so any
 # growth fails CI, and is lowered as the bundle shrinks.
-BUNDLE_BUDGET_BYTES=370000
+BUNDLE_BUDGET_BYTES=325000
 check_bundle_budget() {
   local dir="$KANECT_ROOT/target/site/pkg" total=0 size f
-  for f in "$dir"/*.wasm.br "$dir"/*.js.br "$dir"/*.css.br; do
+  # The main chunk only: lazily loaded chunks (chunk_*.wasm, the admin
+  # console's pages) are fetched when first needed.
+  for f in "$dir"/kanect.*.wasm.br "$dir"/kanect.*.js.br "$dir"/kanect.*.css.br; do
     [ -e "$f" ] || die "missing precompressed asset in $dir (build with --release --precompress)"
     size=$(stat -c %s "$f"); total=$((total + size))
     printf '  %-40s %8d B brotli\n' "$(basename "$f")" "$size"

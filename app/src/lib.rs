@@ -30,13 +30,16 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
 use crate::{
-    admin::pages::{AdminLayout, AuditPage, Dashboard, MessagesPage, SettingsPage, UsersPage},
+    admin::pages::{
+        AdminLayout,
+        lazy::{AuditRoute, DashboardRoute, MessagesRoute, SettingsRoute, UsersRoute},
+    },
     auth::pages::{LoginPage, SignupPage},
     chat::ChatPage,
     layout::{NotFound, TopBar},
@@ -87,6 +90,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run once the page is hydrated: mark it interactive (browser
+    // tests wait for this mark).
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
     view! {
         <Title text="Kanect" />
         <Router>
@@ -112,11 +123,11 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
-                        <Route path=path!("") view=Dashboard />
-                        <Route path=path!("users") view=UsersPage />
-                        <Route path=path!("messages") view=MessagesPage />
-                        <Route path=path!("audit") view=AuditPage />
-                        <Route path=path!("settings") view=SettingsPage />
+                        <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />
+                        <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
+                        <Route path=path!("messages") view={Lazy::<MessagesRoute>::new()} />
+                        <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
+                        <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
                     </ParentRoute>
                 </Routes>
             </main>

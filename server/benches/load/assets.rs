@@ -46,7 +46,12 @@ fn cpu_secs(pid: u32) -> f64 {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // Fields after the command: utime is the 12th, stime the 13th; 100 ticks/s.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -67,7 +72,9 @@ async fn compress(bytes: &[u8], brotli: Option<u32>) -> (Duration, usize) {
 pub async fn run(server: &ServerProcess, fetches: usize) {
     let (Some(wasm), Some(js), Some(css)) = (site_file("wasm"), site_file("js"), site_file("css"))
     else {
-        eprintln!("assets: no release site in target/site; build it with `cargo leptos build --release --precompress`");
+        eprintln!(
+            "assets: no release site in target/site; build it with `cargo leptos build --release --precompress`"
+        );
         return;
     };
     let name = wasm.file_name().unwrap().to_string_lossy().into_owned();
@@ -108,7 +115,11 @@ pub async fn run(server: &ServerProcess, fetches: usize) {
     Report::compared(
         &scenario,
         "server CPU per fetch, precompressed brotli (vs. brotli q4 on the fly)",
-        format!("{:.2} ms ({} KB sent)", cpu_per_fetch * 1000.0, body_size / 1024),
+        format!(
+            "{:.2} ms ({} KB sent)",
+            cpu_per_fetch * 1000.0,
+            body_size / 1024
+        ),
         format!("{} ({} KB sent)", ms(br_time), br_size / 1024),
         cpu_per_fetch / br_time.as_secs_f64(),
     );

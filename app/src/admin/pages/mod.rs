@@ -5,6 +5,7 @@
 
 mod audit;
 mod dashboard;
+pub mod lazy;
 mod messages;
 mod settings;
 mod user_editor;
