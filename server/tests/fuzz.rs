@@ -286,7 +286,15 @@ async fn generated_requests_and_frames_never_break_the_server() {
     })
     .await
     .expect("the fuzz pass finishes (no request hangs)");
-    // Still answering normally, to a fresh client.
+    // Still answering normally, to a fresh client. (The pass may have closed
+    // sign-up through `admin_set_signup_mode`: open it again first.)
+    app::admin::signup_policy::set_mode(
+        &app.db,
+        &app::admin::audit::Actor::command_line(),
+        app::admin::model::SignupMode::Open,
+    )
+    .await
+    .unwrap();
     let fresh = app.user("afterwards").await;
     assert_eq!(fresh.get("/").await.status, StatusCode::OK);
     assert_eq!(fresh.call("people", &[]).await.status, StatusCode::OK);
