@@ -243,3 +243,62 @@ async fn a_tab_too_far_behind_is_told_to_resync_instead_of_flooded() {
     }
     assert_eq!(near.next_event().await["message"]["body"], "after the gap");
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_after_the_write_timeout() {
+    use futures::StreamExt;
+    let app = spawn_app_with(|s| s.send_limit_per_10s = 1_000_000).await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    // A tab with a tiny receive buffer that never reads.
+    let mut stalled = {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.set_recv_buffer_size(4096).unwrap();
+        let stream = sock.connect(app.addr).await.unwrap();
+        let mut req = format!("ws://{}/ws", app.addr)
+            .into_client_request()
+            .unwrap();
+        req.headers_mut()
+            .insert("cookie", nemo.cookie_header().unwrap().parse().unwrap());
+        req.headers_mut()
+            .insert("origin", app.base.parse().unwrap());
+        let (ws, _) = tokio_tungstenite::client_async(req, stream).await.unwrap();
+        common::Socket {
+            ws: tokio_tungstenite::WebSocketStream::from_raw_socket(
+                tokio_tungstenite::MaybeTlsStream::Plain(ws.into_inner()),
+                tokio_tungstenite::tungstenite::protocol::Role::Client,
+                None,
+            )
+            .await,
+        }
+    };
+    // Fill the connection: large messages the stalled tab never reads, until
+    // the server's writes can no longer complete (the hub drops its queue too).
+    let body = "x".repeat(3_900);
+    for i in 0..1_500 {
+        dora.send("nemo", &body, &cid(10_000 + i)).await;
+    }
+    // Within the write timeout (10 s) the server gives up on the stuck write
+    // and drops the connection without a closing handshake — it does not
+    // wait, blocked, for a reader that never comes back.
+    tokio::time::sleep(std::time::Duration::from_secs(12)).await;
+    let drained = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut closing_code = None;
+        while let Some(frame) = stalled.ws.next().await {
+            match frame {
+                Ok(tokio_tungstenite::tungstenite::Message::Close(f)) => {
+                    closing_code = f.map(|f| u16::from(f.code));
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        closing_code
+    })
+    .await
+    .expect("the connection is already gone: reading it ends at once");
+    assert_eq!(
+        drained, None,
+        "dropped, not closed politely after the reader resumed"
+    );
+}
