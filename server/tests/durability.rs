@@ -37,8 +37,19 @@ fn free_port() -> u16 {
 }
 
 async fn start(data: &Path, port: u16) -> Node {
+    use std::os::unix::process::CommandExt;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let child = Command::new(env!("CARGO_BIN_EXE_kanect-server"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kanect-server"));
+    // Start it with a low soft open-file limit, as systemd's default of 1,024:
+    // the server must raise it to the hard limit itself.
+    // SAFETY: only async-signal-safe work (one setrlimit call) between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            let (_, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE)?;
+            rlimit::setrlimit(rlimit::Resource::NOFILE, 1_024.min(hard), hard)
+        });
+    }
+    let child = command
         .current_dir(&root)
         .env("KANECT_CONFIG", root.join("Leptos.toml"))
         .env("KANECT_DATA_DIR", data)
@@ -53,11 +64,23 @@ async fn start(data: &Path, port: u16) -> Node {
     let url = format!("http://127.0.0.1:{port}/login");
     for _ in 0..200 {
         if reqwest::get(&url).await.is_ok() {
+            assert_open_files_raised(node.0.id());
             return node;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the server did not answer within 10 s");
+}
+
+/// The server raised its open-file limit to the hard limit at start.
+fn assert_open_files_raised(pid: u32) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(numbers[0], numbers[1], "soft = hard: {line}");
 }
 
 fn client(port: u16, jar: Arc<reqwest::cookie::Jar>) -> Client {

@@ -4,10 +4,10 @@
 //! comes, the server answers below 500, never hangs, and still works normally
 //! afterwards.
 //!
-//! `KANECT_FUZZ_CASES` sets the requests per server function and frames per
+//! `FUZZ_CASES` sets the requests per server function and frames per
 //! socket (default 1,500, about a minute here in a debug build);
-//! `KANECT_FUZZ_CASES=100000 cargo test -p server --test fuzz --release`
-//! runs the long pass. Each run prints its seed; `KANECT_FUZZ_SEED` repeats one.
+//! `FUZZ_CASES=100000 cargo test -p server --test fuzz --release`
+//! runs the long pass. Each run prints its seed; `FUZZ_SEED` repeats one.
 
 mod common;
 
@@ -157,18 +157,18 @@ impl Rng {
 }
 
 fn cases() -> usize {
-    std::env::var("KANECT_FUZZ_CASES")
+    std::env::var("FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_500)
 }
 
 fn seed() -> u64 {
-    let seed = std::env::var("KANECT_FUZZ_SEED")
+    let seed = std::env::var("FUZZ_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| app::db::now_millis() as u64 | 1);
-    eprintln!("fuzz seed: {seed} (KANECT_FUZZ_SEED={seed} repeats this run)");
+    eprintln!("fuzz seed: {seed} (FUZZ_SEED={seed} repeats this run)");
     seed
 }
 

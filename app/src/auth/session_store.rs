@@ -21,7 +21,7 @@ use tower_sessions::{
 };
 
 use crate::db::{
-    entities::{session, session_end},
+    entities::{session, session_end, user},
     now_millis,
 };
 
@@ -205,14 +205,21 @@ pub async fn expiry_of(db: &impl ConnectionTrait, id: &str) -> Result<Option<i64
         .await
 }
 
-/// Which of `ids` are live (existing, unexpired) sessions.
+/// Which of `ids` are live sessions: existing, unexpired, and of an active user.
 pub async fn live_among(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = String>,
 ) -> Result<std::collections::HashSet<String>, DbErr> {
+    use sea_orm::sea_query::Query;
+    let active_users = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(user::Column::IsActive.eq(true))
+        .to_owned();
     let rows = session::Entity::find()
         .filter(session::Column::Id.is_in(ids))
         .filter(session::Column::ExpiresAt.gt(now_millis()))
+        .filter(session::Column::UserId.in_subquery(active_users))
         .select_only()
         .column(session::Column::Id)
         .into_tuple::<String>()
