@@ -37,6 +37,10 @@ export default defineConfig({
     { name: 'no-js', grep: /@nojs/, use: { javaScriptEnabled: false } },
     // Changes who may sign up for everyone: only after the others are done.
     { name: 'site-settings', testMatch: /signup-policy/, dependencies: ['hydrated', 'no-js'] },
+    // The page-load benchmark (scripts/page-load-bench), never in the test run.
+    ...(process.env.E2E_BENCH
+      ? [{ name: 'bench', testDir: './bench', testMatch: /page-load/ }]
+      : []),
   ],
   webServer: {
     command: `"${server}"`,

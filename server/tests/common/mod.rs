@@ -99,6 +99,10 @@ impl TestApp {
                 // A request the server never answers fails the test instead
                 // of hanging the run.
                 .timeout(std::time::Duration::from_secs(20))
+                // The server closes connections idle for 20 s; a client must
+                // not reuse one that old (as browsers retry, a client drops
+                // idle connections before the server does).
+                .pool_idle_timeout(std::time::Duration::from_secs(10))
                 .build()
                 .unwrap(),
             base: self.base.clone(),
