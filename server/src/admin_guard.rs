@@ -27,7 +27,16 @@ pub async fn require_admin(
         Ok(None) => AppError::unauthorized(),
         Err(e) => e,
     };
+    drain(req).await;
     let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN);
     let body = serde_json::to_string(&refusal).unwrap_or_default();
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Reads (and drops) a refused request's body, up to `api_status::MAX_DRAIN`
+/// bytes, before answering: the connection then stays usable for the
+/// client's next request, and a client still sending its body gets the answer
+/// instead of a broken pipe.
+pub async fn drain(req: Request) {
+    let _ = axum::body::to_bytes(req.into_body(), crate::api_status::MAX_DRAIN).await;
 }

@@ -6,6 +6,9 @@
 use app::error::AppError;
 use axum::{body::Body, extract::Request, http::StatusCode, middleware::Next, response::Response};
 
+/// The most of a refused request's body the server reads before answering.
+pub const MAX_DRAIN: usize = 1 << 20;
+
 /// Error bodies are a few hundred bytes; anything larger is left alone.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 

@@ -22,6 +22,7 @@ pub async fn require_same_origin(
         return next.run(req).await;
     }
     tracing::warn!(path = %req.uri().path(), "refused a cross-origin request");
+    crate::admin_guard::drain(req).await;
     let body = serde_json::to_string(&AppError::Forbidden).unwrap_or_default();
     (
         StatusCode::FORBIDDEN,
