@@ -3,9 +3,7 @@
 //! it in the console; it is stored in `site_settings` so every node sees the
 //! same policy. Accounts made from the command line are never refused.
 
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait, sea_query::OnConflict,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set, sea_query::OnConflict};
 
 use super::{
     audit::{self, Actor},
@@ -92,7 +90,7 @@ pub async fn set_mode(
     actor: &Actor,
     mode: SignupMode,
 ) -> Result<SignupPolicy, AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     put(&txn, MODE_KEY, mode.code()).await?;
     audit::record(&txn, actor, "signup_mode", None, None, mode.code()).await?;
     txn.commit().await?;
@@ -104,7 +102,7 @@ pub async fn new_join_code(
     db: &DatabaseConnection,
     actor: &Actor,
 ) -> Result<SignupPolicy, AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     put(&txn, CODE_KEY, &fresh_code()).await?;
     audit::record(&txn, actor, "join_code", None, None, "").await?;
     txn.commit().await?;

@@ -13,7 +13,7 @@
 use async_trait::async_trait;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, SqlErr, TransactionTrait, sea_query::Expr,
+    QuerySelect, Set, SqlErr, sea_query::Expr,
 };
 use tower_sessions::{
     session::{Id, Record},
@@ -162,7 +162,7 @@ async fn record_end(
 /// Ends every session of `user_id` (log out everywhere, deactivation,
 /// password reset) and records it, so live sockets close on every process.
 pub async fn end_sessions_of(db: &DatabaseConnection, user_id: i32) -> Result<u64, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let res = session::Entity::delete_many()
         .filter(session::Column::UserId.eq(user_id))
         .exec(&txn)

@@ -8,10 +8,21 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 async fn caller() -> Result<(crate::state::AppState, crate::auth::CurrentUser), AppError> {
+    caller_in_session().await.map(|(state, me, _)| (state, me))
+}
+
+/// The caller, and the id of the session they act under (sends are bound to it).
+#[cfg(feature = "ssr")]
+async fn caller_in_session()
+-> Result<(crate::state::AppState, crate::auth::CurrentUser, String), AppError> {
     let state = crate::state::app_state()?;
     let session = crate::state::request_session().await?;
     let me = crate::auth::server::require_user(&state.db, &session).await?;
-    Ok((state, me))
+    let id = session
+        .id()
+        .map(|id| id.to_string())
+        .ok_or_else(AppError::unauthorized)?;
+    Ok((state, me, id))
 }
 
 /// Everyone else, with presence and unread counts, in People-panel order.
@@ -67,12 +78,7 @@ pub async fn send_message(
     use crate::{chat::server, error::reply};
     reply(
         async {
-            let (state, me) = caller().await?;
-            let session = crate::state::request_session()
-                .await?
-                .id()
-                .map(|id| id.to_string())
-                .ok_or_else(AppError::unauthorized)?;
+            let (state, me, session) = caller_in_session().await?;
             server::send(
                 server::SendPath::of(&state),
                 &me,

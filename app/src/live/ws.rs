@@ -9,8 +9,9 @@
 //! after `after` replayed from the database (at most `REPLAY_LIMIT`, else one
 //! `resync`), so a message committed meanwhile is either replayed or arrives
 //! live — and the live copy of a replayed message is skipped: no gap, no
-//! duplicate. Without `after` nothing is replayed: the tab starts at `cursor`. The server pings every 20 s and closes a socket silent for 50 s;
-//! it also sends a `heartbeat` event the browser can watch.
+//! duplicate. Without `after` nothing is replayed: the tab starts at `cursor`.
+//! The server pings every 20 s and closes a socket silent for 50 s; it also
+//! sends a `heartbeat` event the browser can watch.
 //! Clients may also send messages over the socket (`ClientFrame::Send`, the
 //! same rules as the `send` server function, authorised by the handshake's
 //! session — which deactivation and "log out everywhere" end by closing the
