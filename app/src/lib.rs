@@ -45,20 +45,13 @@ use crate::{
     layout::{NotFound, TopBar},
 };
 
-/// The HTML document the server renders around the app. It also sets the
-/// page's Content-Security-Policy, which names this render's script nonce.
+/// The HTML document the server renders around the app. Its scripts carry the
+/// nonce that the server's page middleware chose and put in the response's
+/// Content-Security-Policy.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     let stylesheet = {
-        if let (Some(nonce), Some(res)) = (
-            leptos::nonce::use_nonce(),
-            use_context::<leptos_axum::ResponseOptions>(),
-        ) {
-            let csp = security::page_csp(&nonce, security::live_reload());
-            if let Ok(value) = axum::http::HeaderValue::from_str(&csp) {
-                res.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
-            }
-        }
+        security::provide_page_nonce();
         format!(
             "/{}/{}",
             options.site_pkg_dir,

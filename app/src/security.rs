@@ -47,6 +47,23 @@ pub fn is_same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool 
     }
 }
 
+/// The script nonce the server chose for a page response before rendering it
+/// (left in the request's extensions by the server's page middleware, which
+/// also sets the matching Content-Security-Policy on the response).
+#[derive(Clone, Debug)]
+pub struct PageNonce(pub String);
+
+/// Hands this request's `PageNonce` to Leptos, so the hydration scripts carry
+/// the nonce the response's policy names. Call once, while rendering the shell.
+pub fn provide_page_nonce() {
+    use leptos::prelude::{provide_context, use_context};
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+}
+
 /// The Content-Security-Policy of a rendered page: scripts only from Kanect
 /// itself and the inline hydration script carrying this render's `nonce`;
 /// WebAssembly may compile; no inline styles, no plugins, no framing. In

@@ -1,6 +1,7 @@
 //! Response headers every answer carries, and the `Host` check.
 //!
-//! - Pages set their own `Content-Security-Policy` with the render's nonce
+//! - `page_nonce` picks each request's script nonce before anything renders
+//!   and gives every HTML answer the page policy naming it
 //!   (`app::security::page_csp`); everything else gets `FALLBACK_CSP`, which
 //!   allows no scripts at all. Both forbid framing.
 //! - `Strict-Transport-Security` when `secure_cookies` is on (Kanect is
@@ -10,7 +11,11 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use app::{error::AppError, security::is_local_host, settings::Settings};
+use app::{
+    error::AppError,
+    security::{PageNonce, is_local_host, live_reload, page_csp},
+    settings::Settings,
+};
 use axum::{
     Router,
     extract::{Request, State},
@@ -54,6 +59,25 @@ pub fn security_headers(router: Router, settings: &Settings) -> Router {
         ));
     }
     router
+}
+
+/// Chooses the script nonce of a page before it renders (Leptos reads it from
+/// the request, `app::security::provide_page_nonce`) and sets the matching
+/// page policy on every HTML answer, whatever produced it.
+pub async fn page_nonce(mut req: Request, next: Next) -> Response {
+    let nonce = leptos::nonce::Nonce::new().to_string();
+    req.extensions_mut().insert(PageNonce(nonce.clone()));
+    let mut res = next.run(req).await;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html && let Ok(csp) = HeaderValue::from_str(&page_csp(&nonce, live_reload())) {
+        res.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    res
 }
 
 /// Server-function answers are never cached.

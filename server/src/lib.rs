@@ -169,6 +169,7 @@ fn router(state: AppState, listen: SocketAddr) -> Router {
             state,
             admin_guard::require_admin,
         ))
+        .layer(middleware::from_fn(headers::page_nonce))
         .layer(middleware::from_fn(api_status::malformed_is_400))
         .layer(middleware::from_fn(headers::no_store_for_api))
         .layer(middleware::from_fn_with_state(

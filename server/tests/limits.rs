@@ -192,11 +192,10 @@ async fn a_request_for_another_host_name_is_refused() {
     assert_eq!(page.status(), StatusCode::OK, "loopback names are fine");
 }
 
-#[tokio::test]
-async fn pages_allow_only_their_own_scripts_and_say_how_to_cache() {
-    let app = spawn_app().await;
-    let anon = app.client().get("/login").await;
-    let csp = anon.headers[header::CONTENT_SECURITY_POLICY]
+/// Checks that a page's policy allows exactly the scripts it carries: every
+/// `<script>` has the nonce the `Content-Security-Policy` names. Returns the policy.
+fn scripts_run_under_their_policy(page: &common::Reply, path: &str) -> String {
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY]
         .to_str()
         .unwrap()
         .to_owned();
@@ -204,13 +203,24 @@ async fn pages_allow_only_their_own_scripts_and_say_how_to_cache() {
         .split("'nonce-")
         .nth(1)
         .and_then(|rest| rest.split('\'').next())
-        .expect("a script nonce");
+        .unwrap_or_else(|| panic!("{path}: no script nonce in {csp}"));
+    let scripts = page.body.matches("<script").count();
+    assert!(scripts > 0, "{path}: a page has its hydration scripts");
+    assert_eq!(
+        page.body.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "{path}: every script carries the policy's nonce"
+    );
+    csp
+}
+
+#[tokio::test]
+async fn pages_allow_only_their_own_scripts_and_say_how_to_cache() {
+    let app = spawn_app().await;
+    let anon = app.client().get("/login").await;
+    let csp = scripts_run_under_their_policy(&anon, "/login");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
-    assert!(
-        anon.body.contains(&format!("nonce=\"{nonce}\"")),
-        "the hydration script carries the nonce"
-    );
     assert_eq!(anon.headers[header::CACHE_CONTROL], "no-cache");
     assert!(anon.headers.contains_key("permissions-policy"));
     assert!(!anon.headers.contains_key(header::STRICT_TRANSPORT_SECURITY));
@@ -221,6 +231,20 @@ async fn pages_allow_only_their_own_scripts_and_say_how_to_cache() {
     let dora = app.user("dora").await;
     let mine = dora.get("/").await;
     assert_eq!(mine.headers[header::CACHE_CONTROL], "no-store");
+    // Every kind of page, rendered many times at once: each answer's policy
+    // names the nonce its own scripts carry.
+    for path in ["/", "/admin/users", "/no/such/page"] {
+        let res = dora.get(path).await;
+        scripts_run_under_their_policy(&res, path);
+    }
+    let loads = (0..40).map(|i| {
+        let client = app.client();
+        let path = ["/login", "/signup"][i % 2];
+        async move { (path, client.get(path).await) }
+    });
+    for (path, res) in futures::future::join_all(loads).await {
+        scripts_run_under_their_policy(&res, path);
+    }
     let api = dora.call("people", &[]).await;
     assert_eq!(api.headers[header::CACHE_CONTROL], "no-store");
     assert!(
