@@ -11,6 +11,7 @@ pub mod chat;
 pub mod dates;
 pub mod error;
 pub mod layout;
+#[cfg(feature = "ssr")]
 pub mod live;
 
 pub mod session;
@@ -20,6 +21,8 @@ mod parser_props;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod events;
 #[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 
 use crate::{
     auth::rules::NewAccount,
-    chat::model::{BODY_MAX_CHARS, Body, ClientFrame, ClientId, Event, Message},
+    chat::model::{BODY_MAX_CHARS, Body, ClientFrame, ClientId, Event, Incoming, Message},
 };
 
 proptest! {
@@ -41,19 +41,22 @@ proptest! {
     ) {
         let json = serde_json::json!({"type": "send", "to": to, "body": body, "client_id": client_id});
         let frame: ClientFrame = serde_json::from_value(json).unwrap();
-        prop_assert_eq!(frame, ClientFrame::Send { to, body, client_id });
+        prop_assert_eq!(frame, ClientFrame::Send { to: Some(to), conversation_id: None, body, client_id });
     }
 
     #[test]
     fn message_events_round_trip_through_json(
-        id in any::<i64>(), sender in any::<i32>(), body in any::<String>(), at in any::<i64>()
+        id in any::<i64>(), sender in any::<i32>(), body in any::<String>(), at in any::<i64>(),
+        conversation_id in any::<i32>(), system in any::<bool>(), event_id in any::<Option<i64>>()
     ) {
         let event = Event::Message { message: Message {
-            id, sender_id: sender, recipient_id: sender.wrapping_add(1),
+            id, conversation_id, sender_id: sender, system,
             body, client_id: "c-00000001".into(), created_at: at,
         }};
         let json = serde_json::to_string(&event).unwrap();
-        prop_assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event);
+        prop_assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event.clone());
+        let framed = serde_json::to_string(&Incoming { event_id, event: event.clone() }).unwrap();
+        prop_assert_eq!(serde_json::from_str::<Incoming>(&framed).unwrap(), Incoming { event_id, event });
     }
 
     #[test]

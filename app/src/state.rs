@@ -15,7 +15,7 @@ use crate::{
     auth::{signup_limit::SignupLimiter, throttle::LoginThrottle},
     chat::{peers::PeerCache, server::SendLimiter, writer::Writer},
     error::AppError,
-    live::hub::Hub,
+    live::Live,
     settings::Settings,
 };
 
@@ -26,7 +26,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub login_throttle: Arc<LoginThrottle>,
     pub signup_limiter: Arc<SignupLimiter>,
-    pub hub: Arc<Hub>,
+    pub live: Arc<dyn Live>,
     pub writer: Writer,
     pub send_limiter: Arc<SendLimiter>,
     pub peers: Arc<PeerCache>,

@@ -23,9 +23,9 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use app::{
     App,
     auth::{session_store::DbSessionStore, signup_limit::SignupLimiter, throttle::LoginThrottle},
-    chat::{server::SendLimiter, writer::Writer},
+    chat::{server::SendLimiter, socket, writer::Writer},
     db,
-    live::{hub::Hub, ws},
+    live::{InProcess, Live, hub::Hub},
     shell,
     state::AppState,
 };
@@ -111,11 +111,18 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
         db.clone(),
         Arc::downgrade(&hub),
     ));
+    let live: Arc<dyn Live> =
+        InProcess::start(db.clone(), hub)
+            .await
+            .map_err(|source| StartError::Database {
+                url: url.clone(),
+                source,
+            })?;
     let state = AppState {
-        writer: Writer::start(db.clone(), hub.clone()),
+        writer: Writer::start(db.clone(), live.clone()),
         send_limiter: Arc::new(SendLimiter::new(settings.send_limit_per_10s)),
         peers: Arc::default(),
-        hub,
+        live,
         leptos_options: leptos,
         db: db.clone(),
         login_throttle: Arc::new(LoginThrottle::new(
@@ -154,7 +161,7 @@ fn router(state: AppState, listen: SocketAddr) -> Router {
         options.hash_files,
     );
     let dynamic = Router::new()
-        .route("/ws", axum::routing::get(ws::connect))
+        .route("/ws", axum::routing::get(socket::connect))
         .leptos_routes(&state, routes, {
             let options = options.clone();
             move || shell(options.clone())

@@ -201,8 +201,8 @@ async fn a_deleted_message_disappears_live_for_both_participants() {
     let kept = sent(&alice, "bob", "keep me", "cid-00000001").await;
     let gone = sent(&alice, "bob", "delete me", "cid-00000002").await;
     for ws in [&mut alice_ws, &mut bob_ws] {
-        ws.next_event().await;
-        ws.next_event().await;
+        assert_eq!(ws.next_event().await["message"], kept);
+        assert_eq!(ws.next_event().await["message"], gone);
     }
     let id = gone["id"].to_string();
     ok(&root, "admin_delete_message", &[("message_id", &id)]).await;

@@ -68,7 +68,7 @@ async fn a_third_user_can_neither_fetch_nor_receive_the_conversation() {
     // Eve's own "conversation with dora" is empty: the pair always includes the caller.
     let page = eve.call("messages", &[("peer", "dora")]).await.json();
     assert_eq!(page["messages"].as_array().unwrap().len(), 0);
-    let since = eve.call("messages_since", &[("after", "0")]).await.json();
+    let since = eve.call("events_since", &[("after", "0")]).await.json();
     assert_eq!(since.as_array().unwrap().len(), 0);
 }
 
@@ -83,8 +83,8 @@ async fn anonymous_callers_get_401_everywhere() {
             "send",
             vec![("to", "dora"), ("body", "hi"), ("client_id", "client-0001")],
         ),
-        ("mark_read", vec![("peer", "dora"), ("up_to", "1")]),
-        ("messages_since", vec![("after", "0")]),
+        ("mark_read", vec![("conversation_id", "1"), ("up_to", "1")]),
+        ("events_since", vec![("after", "0")]),
     ] {
         let r = anon.call(endpoint, &form).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{endpoint}: {}", r.body);
@@ -124,7 +124,7 @@ async fn resuming_after_a_dropped_socket_returns_exactly_the_missed_messages() {
     let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
     let mut ws = nemo.socket(None).await;
     dora.send("nemo", "seen", &cid(1)).await;
-    let last_seen = ws.next_event().await["message"]["id"].as_i64().unwrap();
+    let last_seen = ws.next_event().await["event_id"].as_i64().unwrap();
     drop(ws);
     for i in 2..=4 {
         dora.send("nemo", &format!("missed {i}"), &cid(i)).await;
@@ -210,8 +210,15 @@ async fn concurrent_sends_from_both_sides_lose_nothing() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 100);
-    let since = dora.call("messages_since", &[("after", "0")]).await.json();
-    assert_eq!(since.as_array().unwrap().len(), 100);
+    let since = dora.call("events_since", &[("after", "0")]).await.json();
+    let messages = since
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| serde_json::from_str::<serde_json::Value>(f.as_str().unwrap()).unwrap())
+        .filter(|e| e["type"] == "message")
+        .count();
+    assert_eq!(messages, 100);
 }
 
 #[tokio::test]
@@ -246,11 +253,9 @@ async fn unread_counts_rise_and_clear_when_read_in_every_tab() {
     let app = spawn_app().await;
     let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
     user(&app, "amy").await;
-    let mut last = 0;
+    let mut last = serde_json::Value::Null;
     for i in 0..3 {
-        last = dora.send("nemo", "hi", &cid(i)).await.json()["id"]
-            .as_i64()
-            .unwrap();
+        last = dora.send("nemo", "hi", &cid(i)).await.json();
     }
     let people = nemo.call("people", &[]).await.json();
     assert_eq!(
@@ -260,16 +265,13 @@ async fn unread_counts_rise_and_clear_when_read_in_every_tab() {
     assert_eq!(people[0]["unread"], 3);
     assert_eq!(people[1]["username"], "amy");
     let mut other_tab = nemo.socket(None).await;
-    let r = nemo
-        .call(
-            "mark_read",
-            &[("peer", "dora"), ("up_to", &last.to_string())],
-        )
-        .await;
+    let r = nemo.mark_read(&last).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let event = other_tab.next_event().await;
     assert_eq!(event["type"], "read");
-    assert_eq!(event["last_read_id"], last);
+    assert_eq!(event["last_read_id"], last["id"]);
+    assert_eq!(event["conversation_id"], last["conversation_id"]);
+    // Dora is not told (read receipts are not shared yet).
     assert_eq!(nemo.call("people", &[]).await.json()[0]["unread"], 0);
 }
 
@@ -471,25 +473,19 @@ async fn unread_counts_stop_at_a_hundred_and_count_only_after_the_read_marker() 
     for i in 0..3 {
         eve.send("nemo", "early", &cid(i)).await;
     }
-    let last = eve.send("nemo", "read up to here", &cid(3)).await.json()["id"].clone();
-    nemo.call(
-        "mark_read",
-        &[("peer", "eve"), ("up_to", &last.to_string())],
-    )
-    .await;
+    let last = eve.send("nemo", "read up to here", &cid(3)).await.json();
+    nemo.mark_read(&last).await;
     for i in 4..6 {
         eve.send("nemo", "later", &cid(i)).await;
     }
-    let (d, n) = (dora.id().await, nemo.id().await);
+    let first = dora.send("nemo", "bulk", &cid(10)).await.json();
+    let (d, c) = (dora.id().await, &first["conversation_id"]);
     app.db
         .execute_unprepared(&format!(
-            "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 150)
-             INSERT INTO messages (sender_id, recipient_id, pair_lo, pair_hi, body, client_id, created_at)
-             SELECT {d}, {n}, {lo}, {hi}, 'bulk', 'bulk-' || printf('%06d', i), 0 FROM seq;
-             INSERT INTO conversations (user_id, peer_id, last_message_id, last_read_id)
-             VALUES ({n}, {d}, (SELECT MAX(id) FROM messages), 0)",
-            lo = d.min(n),
-            hi = d.max(n)
+            "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 149)
+             INSERT INTO messages (conversation_id, sender_id, kind, body, client_id, created_at)
+             SELECT {c}, {d}, 'text', 'bulk', 'bulk-' || printf('%06d', i), 0 FROM seq;
+             UPDATE conversations SET last_message_id = (SELECT MAX(id) FROM messages) WHERE id = {c}"
         ))
         .await
         .unwrap();

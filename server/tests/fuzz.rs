@@ -29,9 +29,9 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("login", &["login", "password"]),
     ("people", &[]),
     ("messages", &["peer", "before"]),
-    ("messages_since", &["after"]),
-    ("send", &["to", "body", "client_id"]),
-    ("mark_read", &["peer", "up_to"]),
+    ("events_since", &["after"]),
+    ("send", &["to", "conversation_id", "body", "client_id"]),
+    ("mark_read", &["conversation_id", "up_to"]),
     ("admin_stats", &[]),
     ("admin_users", &["search", "role", "active", "sort", "page"]),
     (

@@ -45,7 +45,7 @@ pub async fn admin_stats() -> Result<Stats, AppError> {
     reply(
         async {
             let (state, _) = admin().await?;
-            super::stats::stats(&state.db, &state.hub).await
+            super::stats::stats(&state.db, state.live.as_ref()).await
         }
         .await,
     )
@@ -77,7 +77,7 @@ pub async fn admin_users(
                 page: check.take(parse_page(page)),
             };
             check.finish()?;
-            super::users::list(&state.db, &state.hub, query).await
+            super::users::list(&state.db, state.live.as_ref(), query).await
         }
         .await,
     )
@@ -119,7 +119,8 @@ pub async fn admin_set_active(user_id: i32, active: bool) -> Result<AdminUser, A
         async {
             let (state, actor) = admin().await?;
             let changed =
-                super::users::set_active(&state.db, &state.hub, &actor, user_id, active).await;
+                super::users::set_active(&state.db, state.live.as_ref(), &actor, user_id, active)
+                    .await;
             state.peers.clear();
             changed
         }
@@ -140,7 +141,7 @@ pub async fn admin_reset_password(
             let (state, actor) = admin().await?;
             super::users::reset_password_by_id(
                 &state.db,
-                &state.hub,
+                state.live.as_ref(),
                 &actor,
                 user_id,
                 &password,
@@ -159,7 +160,7 @@ pub async fn admin_end_sessions(user_id: i32) -> Result<u64, AppError> {
     reply(
         async {
             let (state, actor) = admin().await?;
-            super::users::end_sessions(&state.db, &state.hub, &actor, user_id).await
+            super::users::end_sessions(&state.db, state.live.as_ref(), &actor, user_id).await
         }
         .await,
     )
@@ -215,7 +216,7 @@ pub async fn admin_delete_message(message_id: i64) -> Result<(), AppError> {
     reply(
         async {
             let (state, actor) = admin().await?;
-            super::moderation::delete(&state.db, &state.hub, &actor, message_id).await
+            super::moderation::delete(&state.db, state.live.as_ref(), &actor, message_id).await
         }
         .await,
     )

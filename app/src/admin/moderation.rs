@@ -1,10 +1,12 @@
 //! Message moderation: searching every conversation, and deleting a message,
-//! which disappears live from both participants' open conversations.
+//! which disappears live from its conversation's members' open views (a
+//! `message_deleted` event, logged in the same transaction).
 
 use std::collections::HashMap;
 
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Query,
 };
 
 use super::{
@@ -13,11 +15,12 @@ use super::{
     users::contains,
 };
 use crate::{
-    chat::model::Event,
+    chat::{directory, model::Event},
     dates::{DAY_MS, format_utc},
-    db::entities::{message, user},
+    db::entities::{conversation, membership, message, user},
     error::AppError,
-    live::hub::Hub,
+    events::log::{self, Audience, NewEvent},
+    live::Live,
 };
 
 /// What to look for; every part is optional.
@@ -36,14 +39,21 @@ pub struct MessageQuery {
 
 pub async fn search(db: &DatabaseConnection, q: MessageQuery) -> Result<MessageList, AppError> {
     let mut query = message::Entity::find();
+    let in_conversations_of = |user: i32| {
+        Query::select()
+            .column(membership::Column::ConversationId)
+            .from(membership::Entity)
+            .and_where(membership::Column::UserId.eq(user))
+            .to_owned()
+    };
     query = match (q.user_a, q.user_b) {
         (Some(a), Some(b)) => query
-            .filter(message::Column::PairLo.eq(a.min(b)))
-            .filter(message::Column::PairHi.eq(a.max(b))),
+            .filter(message::Column::ConversationId.in_subquery(in_conversations_of(a)))
+            .filter(message::Column::ConversationId.in_subquery(in_conversations_of(b))),
         (Some(a), None) | (None, Some(a)) => query.filter(
             Condition::any()
                 .add(message::Column::SenderId.eq(a))
-                .add(message::Column::RecipientId.eq(a)),
+                .add(message::Column::ConversationId.in_subquery(in_conversations_of(a))),
         ),
         (None, None) => query,
     };
@@ -65,27 +75,44 @@ pub async fn search(db: &DatabaseConnection, q: MessageQuery) -> Result<MessageL
     let has_more = rows.len() as u64 > MESSAGES_PER_PAGE;
     rows.truncate(MESSAGES_PER_PAGE as usize);
 
-    let mut ids: Vec<i32> = rows
-        .iter()
-        .flat_map(|m| [m.sender_id, m.recipient_id])
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let names: HashMap<i32, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
+    let conversations: HashMap<i32, conversation::Model> = conversation::Entity::find()
+        .filter(conversation::Column::Id.is_in(rows.iter().map(|m| m.conversation_id)))
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.username))
+        .map(|c| (c.id, c))
         .collect();
+    let mut ids: Vec<i32> = rows.iter().map(|m| m.sender_id).collect();
+    ids.extend(
+        conversations
+            .values()
+            .flat_map(|c| [c.direct_lo, c.direct_hi])
+            .flatten(),
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    let names = directory::usernames(db, &ids).await?;
     let name = |id: i32| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+    // Where a message went: the room, or the other person of a direct one.
+    let place = |m: &message::Model| match conversations.get(&m.conversation_id) {
+        Some(c) if c.kind == directory::ROOM => format!("#{}", c.name.clone().unwrap_or_default()),
+        Some(c) => {
+            let other = if c.direct_lo == Some(m.sender_id) {
+                c.direct_hi
+            } else {
+                c.direct_lo
+            };
+            other.map_or_else(String::new, name)
+        }
+        None => String::new(),
+    };
     Ok(MessageList {
         messages: rows
             .into_iter()
             .map(|m| AdminMessage {
                 id: m.id,
                 sender: name(m.sender_id),
-                recipient: name(m.recipient_id),
+                recipient: place(&m),
                 body: m.body,
                 created_at: m.created_at,
             })
@@ -95,10 +122,10 @@ pub async fn search(db: &DatabaseConnection, q: MessageQuery) -> Result<MessageL
     })
 }
 
-/// Deletes message `id`, records it, then tells both participants' tabs.
+/// Deletes message `id`, records it, then tells its conversation's members.
 pub async fn delete(
     db: &DatabaseConnection,
-    hub: &Hub,
+    hub: &dyn Live,
     actor: &Actor,
     id: i64,
 ) -> Result<(), AppError> {
@@ -106,18 +133,30 @@ pub async fn delete(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("Message"))?;
-    let people = user::Entity::find()
-        .filter(user::Column::Id.is_in([found.sender_id, found.recipient_id]))
-        .all(db)
+    let sender = user::Entity::find_by_id(found.sender_id).one(db).await?;
+    let conv = conversation::Entity::find_by_id(found.conversation_id)
+        .one(db)
         .await?;
-    let sender = people.iter().find(|u| u.id == found.sender_id);
-    let recipient = people
-        .iter()
-        .find(|u| u.id == found.recipient_id)
-        .map_or_else(
-            || format!("#{}", found.recipient_id),
-            |u| u.username.clone(),
-        );
+    let place = match &conv {
+        Some(c) if c.kind == directory::ROOM => {
+            format!("in #{}", c.name.clone().unwrap_or_default())
+        }
+        Some(c) => {
+            let other = if c.direct_lo == Some(found.sender_id) {
+                c.direct_hi
+            } else {
+                c.direct_lo
+            };
+            let names = directory::usernames(db, &other.into_iter().collect::<Vec<_>>()).await?;
+            format!(
+                "to {}",
+                other
+                    .and_then(|o| names.get(&o).cloned())
+                    .unwrap_or_default()
+            )
+        }
+        None => String::new(),
+    };
     let txn = crate::db::begin_write(db).await?;
     let deleted = message::Entity::delete_by_id(id).exec(&txn).await?;
     if deleted.rows_affected == 0 {
@@ -127,19 +166,23 @@ pub async fn delete(
         &txn,
         actor,
         "delete_message",
-        sender,
+        sender.as_ref(),
         Some(id),
-        format!("to {recipient}, sent {} UTC", format_utc(found.created_at)),
+        format!("{place}, sent {} UTC", format_utc(found.created_at)),
+    )
+    .await?;
+    let logged = log::append(
+        &txn,
+        &[NewEvent::new(
+            Audience::Members(found.conversation_id),
+            Event::MessageDeleted {
+                message_id: id,
+                conversation_id: found.conversation_id,
+            },
+        )],
     )
     .await?;
     txn.commit().await?;
-    hub.publish(
-        &[found.sender_id, found.recipient_id],
-        &Event::MessageDeleted {
-            message_id: id,
-            sender_id: found.sender_id,
-            recipient_id: found.recipient_id,
-        },
-    );
+    hub.publish(logged);
     Ok(())
 }

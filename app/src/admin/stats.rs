@@ -10,10 +10,10 @@ use crate::{
         now_millis,
     },
     error::AppError,
-    live::hub::Hub,
+    live::Live,
 };
 
-pub async fn stats(db: &DatabaseConnection, hub: &Hub) -> Result<Stats, AppError> {
+pub async fn stats(db: &DatabaseConnection, hub: &dyn Live) -> Result<Stats, AppError> {
     let active = user::Column::IsActive.eq(true);
     Ok(Stats {
         users: user::Entity::find().count(db).await?,

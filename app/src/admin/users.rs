@@ -30,7 +30,7 @@ use crate::{
     },
     db::entities::user,
     error::AppError,
-    live::hub::Hub,
+    live::Live,
 };
 
 /// The caller, if they are a logged-in, active admin: 401 for anonymous
@@ -46,7 +46,7 @@ pub async fn require_admin(
     Ok(me)
 }
 
-pub fn view(u: &user::Model, hub: Option<&Hub>) -> AdminUser {
+pub fn view(u: &user::Model, hub: Option<&dyn Live>) -> AdminUser {
     AdminUser {
         id: u.id,
         username: u.username.clone(),
@@ -106,7 +106,7 @@ pub struct UserQuery<'a> {
 
 pub async fn list(
     db: &DatabaseConnection,
-    hub: &Hub,
+    hub: &dyn Live,
     q: UserQuery<'_>,
 ) -> Result<UserList, AppError> {
     let mut query = user::Entity::find();
@@ -230,7 +230,7 @@ pub async fn set_role(
 /// they can no longer log in and leave everyone's People list.
 pub async fn set_active(
     db: &DatabaseConnection,
-    hub: &Hub,
+    hub: &dyn Live,
     actor: &Actor,
     id: i32,
     active: bool,
@@ -267,7 +267,7 @@ pub async fn set_active(
 /// so whoever knew the old one is logged out.
 pub async fn reset_password(
     db: &DatabaseConnection,
-    hub: Option<&Hub>,
+    hub: Option<&dyn Live>,
     actor: &Actor,
     target: &user::Model,
     raw: &str,
@@ -299,7 +299,7 @@ pub async fn reset_password(
 
 pub async fn reset_password_by_id(
     db: &DatabaseConnection,
-    hub: &Hub,
+    hub: &dyn Live,
     actor: &Actor,
     id: i32,
     raw: &str,
@@ -312,7 +312,7 @@ pub async fn reset_password_by_id(
 /// Logs the user out everywhere; returns how many sessions ended.
 pub async fn end_sessions(
     db: &DatabaseConnection,
-    hub: &Hub,
+    hub: &dyn Live,
     actor: &Actor,
     id: i32,
 ) -> Result<u64, AppError> {

@@ -17,13 +17,13 @@ use leptos::prelude::use_context;
 use tower_sessions::Session;
 
 use super::{CurrentUser, server};
-use crate::{chat::server::latest_message_id, state::AppState};
+use crate::{chat::server::latest_event_id, state::AppState};
 
 /// The resolved visitor of a page request (`None`: not logged in).
 #[derive(Clone, Debug)]
 pub struct Visitor(pub Option<CurrentUser>);
 
-/// The newest message id before a logged-in visitor's page was rendered:
+/// The newest event id before a logged-in visitor's page was rendered:
 /// everything the page shows is at least this new, so its live connection
 /// starts here.
 #[derive(Clone, Copy, Debug)]
@@ -50,7 +50,7 @@ pub async fn resolve(
     let mut logged_in = false;
     if is_page_request(&req) {
         let visitor = match server::current_user(&state.db, &session).await {
-            Ok(Some(me)) => latest_message_id(&state.db).await.map(|c| (Some(me), c)),
+            Ok(Some(me)) => latest_event_id(&state.db).await.map(|c| (Some(me), c)),
             Ok(None) => Ok((None, 0)),
             Err(e) => Err(e),
         };

@@ -32,7 +32,7 @@ pub async fn list_people() -> Result<Vec<Person>, AppError> {
     reply(
         async {
             let (state, me) = caller().await?;
-            server::list_people(&state.db, &state.hub, &me).await
+            server::list_people(&state.db, state.live.as_ref(), &me).await
         }
         .await,
     )
@@ -53,55 +53,61 @@ pub async fn fetch_messages(peer: String, before: Option<i64>) -> Result<Page, A
     )
 }
 
-/// Every message to or from the caller after id `after` (at most 500), for
-/// clients catching up without a socket.
-#[server(endpoint = "messages_since")]
-pub async fn messages_since(after: i64) -> Result<Vec<Message>, AppError> {
+/// The events the caller missed after event id `after` (at most 500), as
+/// the socket would have sent them: for clients catching up without one.
+#[server(endpoint = "events_since")]
+pub async fn events_since(after: i64) -> Result<Vec<String>, AppError> {
     use crate::{chat::server, error::reply};
     reply(
         async {
             let (state, me) = caller().await?;
-            server::messages_after(&state.db, me.id, after, 500).await
+            server::events_since(&state.db, me.id, after, 500).await
         }
         .await,
     )
 }
 
-/// Sends `body` to `to` (a username). `client_id` is the sender's own id for
+/// Sends `body` to `to` (a username: the direct conversation with them) or,
+/// when given, to `conversation_id`. `client_id` is the sender's own id for
 /// this message: sending again with the same one returns the first copy.
 #[server(endpoint = "send")]
 pub async fn send_message(
     to: String,
+    conversation_id: Option<i32>,
     body: String,
     client_id: String,
 ) -> Result<Message, AppError> {
-    use crate::{chat::server, error::reply};
+    use crate::{
+        chat::server::{self, SendPath, SendTo},
+        error::reply,
+    };
     reply(
         async {
             let (state, me, session) = caller_in_session().await?;
-            server::send(
-                server::SendPath::of(&state),
-                &me,
-                &session,
-                &to,
-                &body,
-                &client_id,
-            )
-            .await
+            let path = SendPath {
+                db: &state.db,
+                writer: &state.writer,
+                peers: &state.peers,
+                limiter: &state.send_limiter,
+            };
+            let to = match conversation_id {
+                Some(id) => SendTo::Conversation(id),
+                None => SendTo::Person(&to),
+            };
+            server::send(path, &me, &session, to, &body, &client_id).await
         }
         .await,
     )
 }
 
-/// Marks the conversation with `peer` read up to message id `up_to`.
+/// Marks `conversation_id` read up to message id `up_to`.
 #[server(endpoint = "mark_read")]
-pub async fn mark_read(peer: String, up_to: i64) -> Result<(), AppError> {
+pub async fn mark_read(conversation_id: i32, up_to: i64) -> Result<(), AppError> {
     use crate::{chat::server, error::reply};
     reply(
         async {
             let (state, me) = caller().await?;
-            let peer = server::find_peer_any(&state.db, &me, "peer", &peer).await?;
-            server::mark_read(&state.db, &state.hub, &me, &peer, up_to).await
+            server::mark_read(&state.db, state.live.as_ref(), &me, conversation_id, up_to).await
         }
         .await,
     )

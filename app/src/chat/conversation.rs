@@ -80,6 +80,13 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
             peer_id.set(page.peer_id);
         }
     });
+    // The conversation's id: from the page, or — when the two never talked —
+    // from the first message either of them sends.
+    let conversation_id = Memo::new(move |_| {
+        let page = first.get().and_then(Result::ok)?;
+        page.conversation_id
+            .or_else(|| chat.direct_with(page.peer_id))
+    });
 
     // Everything shown: older pages, the first page, then live messages.
     let messages = Memo::new(move |_| {
@@ -91,17 +98,15 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
         all.extend(page.messages.iter().cloned());
         let newest = all.last().map_or(0, |m| m.id);
         let pid = page.peer_id;
-        chat.incoming.with(|inc| {
-            all.extend(
-                inc.iter()
-                    .filter(|m| {
-                        m.id > newest
-                            && (m.sender_id == pid || m.recipient_id == pid)
-                            && (m.sender_id == me || m.recipient_id == me)
-                    })
-                    .cloned(),
-            )
-        });
+        if let Some(cid) = conversation_id.get() {
+            chat.incoming.with(|inc| {
+                all.extend(
+                    inc.iter()
+                        .filter(|m| m.id > newest && m.conversation_id == cid)
+                        .cloned(),
+                )
+            });
+        }
         chat.deleted
             .with(|gone| all.retain(|m| !gone.contains(&m.id)));
         (pid, all)
@@ -127,13 +132,13 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
     // Mark read up to the newest message from the peer.
     Effect::new(move |_| {
         let (pid, all) = messages.get();
-        if let Some(last) = all.iter().rev().find(|m| m.sender_id == pid).map(|m| m.id)
-            && last > marked.get_untracked()
+        if let Some(last) = all.iter().rev().find(|m| m.sender_id == pid)
+            && last.id > marked.get_untracked()
         {
-            marked.set(last);
-            let peer = peer.get_untracked();
+            marked.set(last.id);
+            let (conversation, up_to) = (last.conversation_id, last.id);
             spawn_local(async move {
-                let _ = mark_read(peer, last).await;
+                let _ = mark_read(conversation, up_to).await;
             });
         }
     });
@@ -196,7 +201,7 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
     let deliver = move |p: Pending| {
         let to = peer.get_untracked();
         spawn_local(async move {
-            match send_message(to, p.body.clone(), p.client_id.clone()).await {
+            match send_message(to, None, p.body.clone(), p.client_id.clone()).await {
                 Ok(message) => {
                     pending.update(|v| v.retain(|x| x.client_id != p.client_id));
                     chat.add_message(message);

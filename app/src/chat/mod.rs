@@ -2,12 +2,16 @@
 //!
 //! - `model`: messages, people, pages and live events (shared; also the wire format).
 //! - `api`: server functions (`/api/people`, `/api/messages`, `/api/send`,
-//!   `/api/mark_read`, `/api/messages_since`), thin adapters over `server`.
-//! - `server` (ssr): the queries and checks; `writer` (ssr): group commit;
-//!   `peers` (ssr): recipients remembered for a few seconds.
-//! - `state`, `people`, `conversation`, `page`: the UI.
+//!   `/api/mark_read`, `/api/events_since`), thin adapters over `server`.
+//! - `server` (ssr): people, pages, sending, read markers; `directory` (ssr):
+//!   conversations and memberships, authorisation by membership; `writer`
+//!   (ssr): group commit; `peers` (ssr): recipients remembered for a few
+//!   seconds; `socket` (ssr): the `/ws` endpoint speaking `model::Event`.
+//! - `state`, `people`, `conversation`, `page`: the UI; `connection`: the
+//!   browser's reconnecting socket (polling `events_since` without one).
 
 pub mod api;
+pub mod connection;
 mod conversation;
 pub mod model;
 mod page;
@@ -15,9 +19,13 @@ mod people;
 pub mod state;
 
 #[cfg(feature = "ssr")]
+pub mod directory;
+#[cfg(feature = "ssr")]
 pub mod peers;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod socket;
 #[cfg(feature = "ssr")]
 pub mod writer;
 

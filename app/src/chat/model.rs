@@ -9,14 +9,69 @@ pub const BODY_MAX_CHARS: usize = 4_000;
 pub const PAGE_SIZE: u64 = 50;
 
 /// A stored message. `created_at` is milliseconds since the Unix epoch.
+/// `system` lines ("amy joined") are written by Kanect, not typed by
+/// `sender_id` (whom they are about).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     pub id: i64,
+    pub conversation_id: i32,
     pub sender_id: i32,
-    pub recipient_id: i32,
     pub body: String,
     pub client_id: String,
     pub created_at: i64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub system: bool,
+}
+
+/// Whether a conversation is between two people or a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Direct,
+    Room,
+}
+
+/// A member's role in a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Renames, changes the topic, adds and removes members, archives.
+    Owner,
+    Member,
+}
+
+/// What counts toward a member's badge and notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notify {
+    All,
+    Mentions,
+    Nothing,
+}
+
+/// A conversation as its members see it in the sidebar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: i32,
+    pub kind: Kind,
+    /// The room's name, or the other person's username.
+    pub name: String,
+    /// The other person, in a direct conversation.
+    pub peer_id: Option<i32>,
+    pub topic: String,
+    pub is_public: bool,
+    pub archived: bool,
+    pub member_count: u32,
+    pub last_message_id: i64,
+}
+
+/// Someone in a conversation's members panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: i32,
+    pub username: String,
+    pub role: Role,
+    pub online: bool,
 }
 
 /// Someone in the People panel, as the viewer sees them.
@@ -29,11 +84,15 @@ pub struct Person {
     pub unread: u32,
     /// The newest message between the two, if they ever talked.
     pub last_message_id: Option<i64>,
+    /// Their direct conversation, once there is one.
+    pub conversation_id: Option<i32>,
 }
 
 /// One page of a conversation, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page {
+    /// The conversation (`None`: the two never talked; the first send makes it).
+    pub conversation_id: Option<i32>,
     /// The other participant.
     pub peer_id: i32,
     pub peer_name: String,
@@ -43,11 +102,14 @@ pub struct Page {
 }
 
 /// What the live event stream (`/ws`) sends, one JSON object per text frame.
+/// Events from the event log also carry `"event_id"` (see `Incoming`); the
+/// others (`hello`, `resync`, `presence`, `heartbeat`, `signed_out`, `sent`,
+/// `send_failed`) are about this socket or ephemeral.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    /// First frame after connecting: who is online now, and the newest
-    /// message id (a tab that connected without `after` starts there).
+    /// First frame after connecting: who is online now, and the newest event
+    /// id (a tab that connected without `after` starts there).
     Hello {
         user_id: i32,
         online: Vec<i32>,
@@ -56,24 +118,31 @@ pub enum Event {
     /// The tab missed more than the server replays: refetch what it shows,
     /// then carry on from `cursor`.
     Resync { cursor: i64 },
-    /// A message to or from the connected user, after its commit.
+    /// A new message in one of the user's conversations (logged).
     Message { message: Message },
-    /// `reader_id` has read the conversation with `peer_id` up to `last_read_id`.
+    /// The user has read `conversation_id` up to `last_read_id`, in some tab
+    /// (logged, for the user only).
     Read {
-        reader_id: i32,
-        peer_id: i32,
+        conversation_id: i32,
         last_read_id: i64,
     },
     /// Presence changes since the last presence event.
     Presence { online: Vec<i32>, offline: Vec<i32> },
     /// Sent every 20 s so clients can tell a dead connection from a quiet one.
     Heartbeat,
-    /// An admin deleted this message: drop it from the conversation.
+    /// A message was deleted: drop it from the conversation (logged).
     MessageDeleted {
         message_id: i64,
-        sender_id: i32,
-        recipient_id: i32,
+        conversation_id: i32,
     },
+    /// A conversation the user is in was created, renamed, re-topiced or
+    /// archived, or the user joined it (logged).
+    Conversation { conversation: Conversation },
+    /// Someone joined a conversation the user is in (logged).
+    MemberJoined { conversation_id: i32, user_id: i32 },
+    /// Someone left or was removed; when `user_id` is the user, the
+    /// conversation is gone from their view (logged).
+    MemberLeft { conversation_id: i32, user_id: i32 },
     /// This user's sessions were ended (deactivated, password reset, logged
     /// out everywhere): the socket closes next; the tab should go to `/login`.
     SignedOut,
@@ -83,6 +152,31 @@ pub enum Event {
     SendFailed { client_id: String, error: AppError },
 }
 
+impl Event {
+    /// Whether this kind of event is in the event log (and so resumable).
+    pub fn is_logged(&self) -> bool {
+        matches!(
+            self,
+            Self::Message { .. }
+                | Self::Read { .. }
+                | Self::MessageDeleted { .. }
+                | Self::Conversation { .. }
+                | Self::MemberJoined { .. }
+                | Self::MemberLeft { .. }
+        )
+    }
+}
+
+/// A frame as a client reads it: the event, and its id when it is logged.
+/// A client resumes with `after=<the last event_id it applied>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incoming {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<i64>,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
 /// What a client may send over `/ws`, one JSON object per text frame.
 /// Anything else (or a frame that does not parse) only counts as a sign of life.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,8 +184,13 @@ pub enum Event {
 pub enum ClientFrame {
     /// The same as the `send` server function, answered on this socket with
     /// `sent` or `send_failed`. Sends may be pipelined (up to 64 unanswered).
+    /// `to` names a person (a direct message), or `conversation_id` any
+    /// conversation the user is a member of.
     Send {
-        to: String,
+        #[serde(default)]
+        to: Option<String>,
+        #[serde(default)]
+        conversation_id: Option<i32>,
         body: String,
         client_id: String,
     },
@@ -263,5 +362,21 @@ mod tests {
             serde_json::to_string(&Event::Heartbeat).unwrap(),
             r#"{"type":"heartbeat"}"#
         );
+    }
+
+    #[test]
+    fn logged_frames_carry_their_event_id() {
+        let frame = r#"{"event_id":42,"type":"read","conversation_id":3,"last_read_id":9}"#;
+        let incoming: Incoming = serde_json::from_str(frame).unwrap();
+        assert_eq!(incoming.event_id, Some(42));
+        assert_eq!(
+            incoming.event,
+            Event::Read {
+                conversation_id: 3,
+                last_read_id: 9
+            }
+        );
+        let bare: Incoming = serde_json::from_str(r#"{"type":"heartbeat"}"#).unwrap();
+        assert_eq!((bare.event_id, bare.event), (None, Event::Heartbeat));
     }
 }

@@ -40,7 +40,8 @@ fn in_panel_order(people: &mut [Person]) {
 pub fn PeoplePanel(#[prop(into)] current: Signal<Option<String>>) -> impl IntoView {
     let chat = use_chat();
     // Refetched on `resync`, and when someone not on the list writes (they
-    // joined after the list was fetched) — once per such person.
+    // joined after the list was fetched: their direct conversation arrived
+    // live) — once per such person.
     let newcomers = RwSignal::new(0u32);
     let people = Resource::new(
         move || (chat.resync.get(), newcomers.get()),
@@ -49,8 +50,9 @@ pub fn PeoplePanel(#[prop(into)] current: Signal<Option<String>>) -> impl IntoVi
     let asked = StoredValue::new(std::collections::HashSet::<i32>::new());
     Effect::new(move |_| {
         let Some(Ok(list)) = people.get() else { return };
-        let unknown: Vec<i32> = chat.activity.with(|act| {
-            act.keys()
+        let unknown: Vec<i32> = chat.directs.with(|directs| {
+            directs
+                .keys()
                 .filter(|id| !list.iter().any(|p| p.id == **id))
                 .filter(|id| !asked.with_value(|a| a.contains(*id)))
                 .copied()
@@ -81,7 +83,8 @@ pub fn PeoplePanel(#[prop(into)] current: Signal<Option<String>>) -> impl IntoVi
                     let list = move || {
                                 let mut list: Vec<Person> = chat.activity.with(|act| {
                                     fetched.iter().cloned().map(|p| {
-                                        let a = act.get(&p.id);
+                                        let conversation = p.conversation_id.or_else(|| chat.direct_with(p.id));
+                                        let a = conversation.and_then(|c| act.get(&c));
                                         with_activity(p, a)
                                     }).collect()
                                 });
@@ -139,6 +142,7 @@ mod tests {
             online: false,
             unread,
             last_message_id: last,
+            conversation_id: None,
         }
     }
 

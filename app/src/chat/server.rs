@@ -1,25 +1,28 @@
-//! Chat operations behind the server functions and the live socket.
-//! Every function takes the caller (`me`) and only ever reads or writes
-//! conversations `me` is part of: a pair is always built from `me`.
+//! Chat operations behind the server functions and the live socket: people,
+//! pages of history, sending, read markers. Every function takes the caller
+//! (`me`) and only reads or writes conversations `me` is a member of
+//! (`directory::membership_of`); rooms are in `rooms`.
 
 use std::num::NonZeroU32;
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
 };
 
 use super::{
+    directory,
     model::{Body, ClientId, Event, Message, PAGE_SIZE, Page, Person},
     peers::{Peer, PeerCache},
-    writer::{NewMessage, Writer},
+    writer::{NewMessage, Target, Writer},
 };
 use crate::{
     auth::CurrentUser,
-    db::entities::{conversation, message, user},
+    db::entities::{conversation, membership, message, user},
     error::AppError,
-    live::hub::Hub,
-    state::AppState,
+    events::log::{self, Audience, NewEvent},
+    live::Live,
 };
 
 /// Per-user send limit: `per_10s` messages in any 10 seconds.
@@ -51,8 +54,9 @@ impl SendLimiter {
 pub(crate) fn to_message(m: message::Model) -> Message {
     Message {
         id: m.id,
+        conversation_id: m.conversation_id,
         sender_id: m.sender_id,
-        recipient_id: m.recipient_id,
+        system: m.kind == "system",
         body: m.body,
         client_id: m.client_id,
         created_at: m.created_at,
@@ -123,11 +127,11 @@ pub async fn find_recipient(
 
 /// Everyone else who is active: recent conversations first (newest first),
 /// then everyone else alphabetically. Three queries whatever the number of
-/// conversations: the people, `me`'s conversation rows, and one grouped count
-/// of unread messages.
+/// conversations: the people, `me`'s direct conversations, and one grouped
+/// count of unread messages.
 pub async fn list_people(
     db: &DatabaseConnection,
-    hub: &Hub,
+    live: &dyn Live,
     me: &CurrentUser,
 ) -> Result<Vec<Person>, AppError> {
     let users = user::Entity::find()
@@ -135,22 +139,39 @@ pub async fn list_people(
         .filter(user::Column::Id.ne(me.id))
         .all(db)
         .await?;
-    let convs: std::collections::HashMap<i32, conversation::Model> = conversation::Entity::find()
-        .filter(conversation::Column::UserId.eq(me.id))
+    let mine = sea_orm::sea_query::Query::select()
+        .column(membership::Column::ConversationId)
+        .from(membership::Entity)
+        .and_where(membership::Column::UserId.eq(me.id))
+        .to_owned();
+    let directs: HashMap<i32, conversation::Model> = conversation::Entity::find()
+        .filter(conversation::Column::Kind.eq(directory::DIRECT))
+        .filter(conversation::Column::Id.in_subquery(mine))
         .all(db)
         .await?
         .into_iter()
-        .map(|c| (c.peer_id, c))
+        .filter_map(|c| {
+            let peer = if c.direct_lo == Some(me.id) {
+                c.direct_hi
+            } else {
+                c.direct_lo
+            };
+            Some((peer?, c))
+        })
         .collect();
     let unread = unread_counts(db, me.id).await?;
     let mut people: Vec<Person> = users
         .into_iter()
-        .map(|u| Person {
-            online: hub.is_online(u.id),
-            unread: unread.get(&u.id).copied().unwrap_or(0),
-            last_message_id: convs.get(&u.id).map(|c| c.last_message_id),
-            id: u.id,
-            username: u.username,
+        .map(|u| {
+            let conv = directs.get(&u.id);
+            Person {
+                online: live.is_online(u.id),
+                unread: conv.and_then(|c| unread.get(&c.id)).copied().unwrap_or(0),
+                last_message_id: conv.map(|c| c.last_message_id).filter(|&id| id > 0),
+                conversation_id: conv.map(|c| c.id),
+                id: u.id,
+                username: u.username,
+            }
         })
         .collect();
     people.sort_by(|a, b| {
@@ -161,35 +182,36 @@ pub async fn list_people(
     Ok(people)
 }
 
-/// Unread messages per person who wrote to `me`, counted up to `UNREAD_CAP`
-/// each, in one statement: for every conversation with something unread, the
-/// count runs over the index range from the read marker to the 100th unread
-/// message at most (found first), so it costs at most 100 index entries per
-/// conversation however far behind the reader is.
-async fn unread_counts(
+use std::collections::HashMap;
+
+/// Unread messages per conversation of `me` (others' messages above the read
+/// marker), counted up to `UNREAD_CAP` each, in one statement: for every
+/// conversation with something unread, the count runs over the index range
+/// from the read marker to the 100th message after it at most, so it costs
+/// at most 100 index entries per conversation however far behind `me` is.
+pub async fn unread_counts(
     db: &DatabaseConnection,
     me: i32,
-) -> Result<std::collections::HashMap<i32, u32>, AppError> {
+) -> Result<HashMap<i32, u32>, AppError> {
     use sea_orm::{FromQueryResult, Statement};
     #[derive(FromQueryResult)]
     struct Row {
-        peer_id: i32,
+        conversation_id: i32,
         unread: i64,
     }
     let sql = format!(
-        "SELECT c.peer_id AS peer_id, (
+        "SELECT mb.conversation_id AS conversation_id, (
             SELECT COUNT(*) FROM messages m
-            WHERE m.recipient_id = c.user_id AND m.sender_id = c.peer_id
-              AND m.id > c.last_read_id
+            WHERE m.conversation_id = mb.conversation_id
+              AND m.id > mb.last_read_id AND m.sender_id <> mb.user_id
               AND m.id <= COALESCE((
                 SELECT m2.id FROM messages m2
-                WHERE m2.recipient_id = c.user_id AND m2.sender_id = c.peer_id
-                  AND m2.id > c.last_read_id
+                WHERE m2.conversation_id = mb.conversation_id AND m2.id > mb.last_read_id
                 ORDER BY m2.id LIMIT 1 OFFSET {skip}
               ), c.last_message_id)
           ) AS unread
-         FROM conversations c
-         WHERE c.user_id = {me_param} AND c.last_message_id > c.last_read_id",
+         FROM memberships mb JOIN conversations c ON c.id = mb.conversation_id
+         WHERE mb.user_id = {me_param} AND c.last_message_id > mb.last_read_id",
         skip = UNREAD_CAP - 1,
         me_param = crate::db::placeholder(db, 1),
     );
@@ -203,28 +225,22 @@ async fn unread_counts(
     Ok(rows
         .into_iter()
         .filter(|r| r.unread > 0)
-        .map(|r| (r.peer_id, r.unread as u32))
+        .map(|r| (r.conversation_id, r.unread as u32))
         .collect())
 }
 
 /// Unread counts stop at this many (the badge shows "99+").
 pub const UNREAD_CAP: u64 = 100;
 
-fn pair(a: i32, b: i32) -> Condition {
-    Condition::all()
-        .add(message::Column::PairLo.eq(a.min(b)))
-        .add(message::Column::PairHi.eq(a.max(b)))
-}
-
-/// Up to 50 messages between `me` and `peer` before id `before` (or the
-/// newest), oldest first. One index range scan whatever the history's size.
-pub async fn fetch_page(
+/// Up to 50 messages of a conversation before id `before` (or the newest),
+/// oldest first. One index range scan whatever the history's size.
+async fn page_of(
     db: &DatabaseConnection,
-    me: &CurrentUser,
-    peer: &user::Model,
+    conversation_id: i32,
     before: Option<i64>,
-) -> Result<Page, AppError> {
-    let mut query = message::Entity::find().filter(pair(me.id, peer.id));
+) -> Result<(Vec<Message>, bool), AppError> {
+    let mut query =
+        message::Entity::find().filter(message::Column::ConversationId.eq(conversation_id));
     if let Some(before) = before {
         query = query.filter(message::Column::Id.lt(before));
     }
@@ -236,33 +252,40 @@ pub async fn fetch_page(
     let has_more = rows.len() as u64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     rows.reverse();
+    Ok((rows.into_iter().map(to_message).collect(), has_more))
+}
+
+/// A page of `me`'s direct conversation with `peer` (empty when they never
+/// talked).
+pub async fn fetch_page(
+    db: &DatabaseConnection,
+    me: &CurrentUser,
+    peer: &user::Model,
+    before: Option<i64>,
+) -> Result<Page, AppError> {
+    let conv = directory::direct_between(db, me.id, peer.id).await?;
+    let (messages, has_more) = match &conv {
+        Some(c) => page_of(db, c.id, before).await?,
+        None => (Vec::new(), false),
+    };
     Ok(Page {
+        conversation_id: conv.map(|c| c.id),
         peer_id: peer.id,
         peer_name: peer.username.clone(),
-        messages: rows.into_iter().map(to_message).collect(),
+        messages,
         has_more,
     })
 }
 
-/// Every message to or from `me` after id `after`, oldest first, at most `limit`.
-pub async fn messages_after(
+/// A page of any conversation `me` is a member of.
+pub async fn fetch_conversation_page(
     db: &DatabaseConnection,
-    me: i32,
-    after: i64,
-    limit: u64,
-) -> Result<Vec<Message>, AppError> {
-    let rows = message::Entity::find()
-        .filter(
-            Condition::any()
-                .add(message::Column::SenderId.eq(me))
-                .add(message::Column::RecipientId.eq(me)),
-        )
-        .filter(message::Column::Id.gt(after))
-        .order_by_asc(message::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(to_message).collect())
+    me: &CurrentUser,
+    conversation_id: i32,
+    before: Option<i64>,
+) -> Result<(Vec<Message>, bool), AppError> {
+    directory::membership_of(db, conversation_id, me.id).await?;
+    page_of(db, conversation_id, before).await
 }
 
 /// What sending needs besides the caller: the database, the writer, the
@@ -275,27 +298,25 @@ pub struct SendPath<'a> {
     pub limiter: &'a SendLimiter,
 }
 
-impl<'a> SendPath<'a> {
-    pub fn of(state: &'a AppState) -> Self {
-        Self {
-            db: &state.db,
-            writer: &state.writer,
-            peers: &state.peers,
-            limiter: &state.send_limiter,
-        }
-    }
+/// Where a send goes, as the client named it.
+pub enum SendTo<'a> {
+    /// A username: the direct conversation with that person.
+    Person(&'a str),
+    /// A conversation id.
+    Conversation(i32),
 }
 
 /// Validates and stores a message from `me`, sent under `session`; returns
-/// it after commit (the writer publishes it to both participants' sockets).
+/// it after commit (the writer publishes it to the conversation's members).
 /// The send limit is taken before the recipient is looked up, so sends to
 /// names that do not exist cost the same budget as real ones. The writer
-/// stores it only if `session` still exists when it commits.
+/// stores it only if `session` still exists and `me` may post there when it
+/// commits.
 pub async fn send(
     path: SendPath<'_>,
     me: &CurrentUser,
     session: &str,
-    to: &str,
+    to: SendTo<'_>,
     body: &str,
     client_id: &str,
 ) -> Result<Message, AppError> {
@@ -310,11 +331,16 @@ pub async fn send(
         return Err(AppError::Validation { fields });
     };
     path.limiter.check(me.id)?;
-    let peer = find_recipient(path.db, path.peers, me, to).await?;
+    let target = match to {
+        SendTo::Person(name) => {
+            Target::Person(find_recipient(path.db, path.peers, me, name).await?.id)
+        }
+        SendTo::Conversation(id) => Target::Conversation(id),
+    };
     path.writer
         .send(NewMessage {
             sender_id: me.id,
-            recipient_id: peer.id,
+            target,
             body: body.into_inner(),
             client_id: client_id.as_str().to_owned(),
             session_id: session.to_owned(),
@@ -322,48 +348,65 @@ pub async fn send(
         .await
 }
 
-/// The newest message id of all (0 when there is none): where a tab that has
-/// just loaded its data starts listening. One index lookup.
-pub async fn latest_message_id(db: &DatabaseConnection) -> Result<i64, AppError> {
-    let id = message::Entity::find()
-        .select_only()
-        .column(message::Column::Id)
-        .order_by_desc(message::Column::Id)
-        .limit(1)
-        .into_tuple::<i64>()
-        .one(db)
-        .await?;
-    Ok(id.unwrap_or(0))
+/// The newest event id (0 before the first): where a tab that has just
+/// loaded its data starts listening. One primary-key lookup.
+pub async fn latest_event_id(db: &DatabaseConnection) -> Result<i64, AppError> {
+    Ok(log::current(db).await?)
 }
 
-/// Records that `me` has read the conversation with `peer` up to `up_to`
-/// (never backwards) and tells every tab of `me`, and `peer`.
+/// The frames of the events `me` missed after `after` (at most `limit`):
+/// what a tab without a socket polls.
+pub async fn events_since(
+    db: &DatabaseConnection,
+    me: i32,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<String>, AppError> {
+    let up_to = log::current(db).await?;
+    Ok(log::since(db, me, after, up_to, limit)
+        .await?
+        .into_iter()
+        .map(|e| e.frame.to_string())
+        .collect())
+}
+
+/// Records that `me` has read `conversation_id` up to `up_to` (never
+/// backwards, never past its newest message) and tells `me`'s tabs.
 pub async fn mark_read(
     db: &DatabaseConnection,
-    hub: &Hub,
+    live: &dyn Live,
     me: &CurrentUser,
-    peer: &user::Model,
+    conversation_id: i32,
     up_to: i64,
 ) -> Result<(), AppError> {
-    let res = conversation::Entity::update_many()
-        .col_expr(
-            conversation::Column::LastReadId,
-            sea_orm::sea_query::Expr::value(up_to),
-        )
-        .filter(conversation::Column::UserId.eq(me.id))
-        .filter(conversation::Column::PeerId.eq(peer.id))
-        .filter(conversation::Column::LastReadId.lt(up_to))
-        .filter(conversation::Column::LastMessageId.gte(up_to))
-        .exec(db)
-        .await?;
-    if res.rows_affected > 0 {
-        let event = Event::Read {
-            reader_id: me.id,
-            peer_id: peer.id,
-            last_read_id: up_to,
-        };
-        hub.publish(&[me.id, peer.id], &event);
+    let (conv, member) = directory::membership_of(db, conversation_id, me.id).await?;
+    if member.last_read_id >= up_to || conv.last_message_id < up_to {
+        return Ok(());
     }
+    let txn = crate::db::begin_write(db).await?;
+    let res = membership::Entity::update_many()
+        .col_expr(membership::Column::LastReadId, Expr::value(up_to))
+        .filter(membership::Column::ConversationId.eq(conversation_id))
+        .filter(membership::Column::UserId.eq(me.id))
+        .filter(membership::Column::LastReadId.lt(up_to))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Ok(());
+    }
+    let logged = log::append(
+        &txn,
+        &[NewEvent::new(
+            Audience::User(me.id),
+            Event::Read {
+                conversation_id,
+                last_read_id: up_to,
+            },
+        )],
+    )
+    .await?;
+    txn.commit().await?;
+    live.publish(logged);
     Ok(())
 }
 

@@ -3,25 +3,27 @@
 //!
 //! Live events are applied here, locally: a message joins `incoming` and moves
 //! its conversation's `activity` (newest id, unread ids); a read marker clears
-//! unread ids. Lists fetched from the server are refetched only on `resync`
-//! (the tab was too far behind, or connected without knowing where it stood).
+//! unread ids; a new direct conversation is remembered with its peer. Lists
+//! fetched from the server are refetched only on `resync` (the tab was too far
+//! behind, or connected without knowing where it stood). Every logged event
+//! moves the resume point (`live.last_id`) forward.
 
 use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 
-use super::model::{Event, Message};
-use crate::{
-    auth::CurrentUser,
-    live::client::{self, Connection, Live},
+use super::{
+    connection::{self, Connection, Live},
+    model::{Event, Incoming, Kind, Message},
 };
+use crate::auth::CurrentUser;
 
-/// What live events changed in one conversation since the People list was fetched.
+/// What live events changed in one conversation since the lists were fetched.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Activity {
     /// The newest message either way.
     pub last_message_id: i64,
-    /// Messages from the other person that arrived live and are not read.
+    /// Messages from others that arrived live and are not read.
     pub unread_ids: Vec<i64>,
     /// How far this user has read (0: unknown).
     pub read_up_to: i64,
@@ -34,8 +36,10 @@ pub struct Chat {
     pub online: RwSignal<HashSet<i32>>,
     /// Messages this tab received live or sent, by id order.
     pub incoming: RwSignal<Vec<Message>>,
-    /// Per other person: what changed live.
+    /// Per conversation id: what changed live.
     pub activity: RwSignal<HashMap<i32, Activity>>,
+    /// Direct conversations learned live: peer id → conversation id.
+    pub directs: RwSignal<HashMap<i32, i32>>,
     /// Bumped when fetched lists must be fetched again (`resync`).
     pub resync: RwSignal<u32>,
     /// Ids of messages an admin deleted while this tab was open.
@@ -43,7 +47,7 @@ pub struct Chat {
 }
 
 impl Chat {
-    /// `cursor`: the newest message id when the page was rendered (0 if unknown).
+    /// `cursor`: the newest event id when the page was rendered (0 if unknown).
     pub fn new(me: CurrentUser, cursor: i64) -> Self {
         Self {
             me: StoredValue::new(me),
@@ -54,6 +58,7 @@ impl Chat {
             online: RwSignal::new(HashSet::new()),
             incoming: RwSignal::new(Vec::new()),
             activity: RwSignal::new(HashMap::new()),
+            directs: RwSignal::new(HashMap::new()),
             resync: RwSignal::new(0),
             deleted: RwSignal::new(HashSet::new()),
         }
@@ -65,25 +70,17 @@ impl Chat {
 
     /// Records a message once (live, replayed, polled or our own send).
     pub fn add_message(&self, message: Message) {
-        if message.id > self.live.last_id.get_untracked() {
-            self.live.last_id.set(message.id);
-        }
         let known = self
             .incoming
             .with_untracked(|v| v.iter().any(|m| m.id == message.id));
         if known {
             return;
         }
-        let me = self.my_id();
-        let (peer, from_peer) = if message.sender_id == me {
-            (message.recipient_id, false)
-        } else {
-            (message.sender_id, true)
-        };
+        let from_other = message.sender_id != self.my_id() && !message.system;
         self.activity.update(|all| {
-            let a = all.entry(peer).or_default();
+            let a = all.entry(message.conversation_id).or_default();
             a.last_message_id = a.last_message_id.max(message.id);
-            if from_peer && message.id > a.read_up_to {
+            if from_other && message.id > a.read_up_to {
                 a.unread_ids.push(message.id);
             }
         });
@@ -93,9 +90,9 @@ impl Chat {
         });
     }
 
-    fn read(&self, peer: i32, up_to: i64) {
+    fn read(&self, conversation_id: i32, up_to: i64) {
         self.activity.update(|all| {
-            let a = all.entry(peer).or_default();
+            let a = all.entry(conversation_id).or_default();
             a.read_up_to = a.read_up_to.max(up_to);
             a.unread_ids.retain(|id| *id > up_to);
         });
@@ -107,8 +104,18 @@ impl Chat {
         self.resync.update(|n| *n += 1);
     }
 
-    pub fn handle(&self, event: Event) {
-        match event {
+    /// The direct conversation with `peer`, if this tab learned it live.
+    pub fn direct_with(&self, peer: i32) -> Option<i32> {
+        self.directs.with(|d| d.get(&peer).copied())
+    }
+
+    pub fn handle(&self, incoming: Incoming) {
+        if let Some(id) = incoming.event_id
+            && id > self.live.last_id.get_untracked()
+        {
+            self.live.last_id.set(id);
+        }
+        match incoming.event {
             Event::Hello { online, cursor, .. } => {
                 self.online.set(online.into_iter().collect());
                 // A tab that did not know where it stood starts at the cursor
@@ -120,11 +127,20 @@ impl Chat {
             Event::Resync { cursor } => self.resynced(cursor),
             Event::Message { message } | Event::Sent { message } => self.add_message(message),
             Event::Read {
-                reader_id,
-                peer_id,
+                conversation_id,
                 last_read_id,
-            } if reader_id == self.my_id() => self.read(peer_id, last_read_id),
-            Event::Read { .. } | Event::Heartbeat | Event::SendFailed { .. } => {}
+            } => self.read(conversation_id, last_read_id),
+            Event::Conversation { conversation } => {
+                if let (Kind::Direct, Some(peer)) = (conversation.kind, conversation.peer_id) {
+                    self.directs.update(|d| {
+                        d.insert(peer, conversation.id);
+                    });
+                }
+            }
+            Event::Heartbeat
+            | Event::SendFailed { .. }
+            | Event::MemberJoined { .. }
+            | Event::MemberLeft { .. } => {}
             Event::MessageDeleted { message_id, .. } => {
                 self.deleted.update(|d| {
                     d.insert(message_id);
@@ -138,7 +154,7 @@ impl Chat {
                 // Counts fetched before the deletion may include it.
                 self.resync.update(|n| *n += 1);
             }
-            Event::SignedOut => client::signed_out(),
+            Event::SignedOut => connection::signed_out(),
             Event::Presence { online, offline } => self.online.update(|set| {
                 set.extend(online);
                 for id in offline {
@@ -151,7 +167,7 @@ impl Chat {
     /// Opens the live connection (browser only); stop it when the view goes.
     pub fn connect(&self) -> Connection {
         let chat = *self;
-        client::start(self.live, move |event| chat.handle(event))
+        connection::start(self.live, move |incoming| chat.handle(incoming))
     }
 }
 

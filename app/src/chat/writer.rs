@@ -1,9 +1,10 @@
 //! Group commit for messages.
 //!
 //! Every send goes through one writer task. It takes whatever sends are queued
-//! (up to `MAX_BATCH`), stores them in one transaction — the messages and the
-//! `conversations` summary rows — and only after the commit answers each
-//! sender and publishes each new message to the hub. One fsync then covers a
+//! (up to `MAX_BATCH`), stores them in one transaction — the messages, their
+//! events in the event log, the conversations' newest message ids, the
+//! senders' read markers, and any direct conversation a first message opens —
+//! and only after the commit answers each sender and publishes the events. One fsync then covers a
 //! whole batch, which is what makes thousands of durable messages per second
 //! possible on SQLite, and a single writer means sends never contend for the
 //! database's write lock.
@@ -11,41 +12,60 @@
 //! A send whose `(sender, client_id)` was stored before returns the stored
 //! message and is not published again: retries never duplicate.
 //!
+//! A send to a conversation is stored only if the sender is a member and the
+//! conversation is not archived (checked in the same transaction; otherwise
+//! `not_found`, so a private room's existence is not revealed). A send to a
+//! person opens their direct conversation when there is none yet.
+//!
 //! Each send names the session it came under. Inside the batch's transaction
 //! the writer checks which of those sessions still exist (one query per
 //! batch): a send whose session ended — even a moment ago, on another node or
 //! from the command line — is refused with `Unauthorized`, never stored.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    sea_query::OnConflict,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, Set, sea_query::Expr,
 };
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
+    directory,
     model::{Event, Message},
     server::to_message,
 };
 use crate::{
     auth::session_store::live_among,
     db::{
-        entities::{conversation, message},
+        entities::{conversation, membership, message},
         now_millis,
     },
     error::AppError,
-    live::hub::Hub,
+    events::log::{self, Audience, NewEvent},
+    live::Live,
 };
 
 pub const MAX_BATCH: usize = 512;
 const QUEUE: usize = 8_192;
 
+/// Where a message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// The direct conversation with this (active) user.
+    Person(i32),
+    /// A conversation the sender is a member of.
+    Conversation(i32),
+}
+
 /// A validated message waiting to be stored.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub sender_id: i32,
-    pub recipient_id: i32,
+    pub target: Target,
     pub body: String,
     pub client_id: String,
     /// The session the sender is acting under.
@@ -64,9 +84,9 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn start(db: DatabaseConnection, hub: Arc<Hub>) -> Self {
+    pub fn start(db: DatabaseConnection, live: Arc<dyn Live>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, hub, rx));
+        tokio::spawn(run(db, live, rx));
         Self { tx }
     }
 
@@ -81,22 +101,14 @@ impl Writer {
     }
 }
 
-async fn run(db: DatabaseConnection, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>) {
+async fn run(db: DatabaseConnection, live: Arc<dyn Live>, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let messages: Vec<&NewMessage> = batch.iter().map(|j| &j.message).collect();
         match store(&db, &messages).await {
-            Ok(stored) => {
-                for (job, result) in batch.drain(..).zip(stored) {
-                    let answer = result.map(|(msg, is_new)| {
-                        if is_new {
-                            let event = Event::Message {
-                                message: msg.clone(),
-                            };
-                            hub.publish(&[msg.sender_id, msg.recipient_id], &event);
-                        }
-                        msg
-                    });
+            Ok((answers, events)) => {
+                live.publish(events);
+                for (job, answer) in batch.drain(..).zip(answers) {
                     let _ = job.reply.send(answer);
                 }
             }
@@ -116,56 +128,50 @@ fn session_ended() -> AppError {
     }
 }
 
-/// Stores the batch's sends whose session is live; returns, for each send in
-/// order, the message with `true` when it is new, or why it was refused.
+type Answers = Vec<Result<Message, AppError>>;
+
+/// Stores the batch's sends that are allowed; returns, for each send in
+/// order, the stored message or why it was refused, and the events to
+/// publish after the commit.
 async fn store(
     db: &DatabaseConnection,
     batch: &[&NewMessage],
-) -> Result<Vec<Result<(Message, bool), AppError>>, DbErr> {
+) -> Result<(Answers, Vec<log::Logged>), DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let live = live_among(&txn, batch.iter().map(|m| m.session_id.clone())).await?;
-    let allowed: Vec<&NewMessage> = batch
-        .iter()
-        .copied()
-        .filter(|m| live.contains(&m.session_id))
-        .collect();
-    let mut seen = Condition::any();
-    for m in &allowed {
-        seen = seen.add(
-            Condition::all()
-                .add(message::Column::SenderId.eq(m.sender_id))
-                .add(message::Column::ClientId.eq(m.client_id.as_str())),
-        );
+    let mut refused: HashMap<usize, AppError> = HashMap::new();
+    for (i, m) in batch.iter().enumerate() {
+        if !live.contains(&m.session_id) {
+            refused.insert(i, session_ended());
+        }
     }
-    let mut known: HashMap<(i32, String), Message> = if allowed.is_empty() {
-        HashMap::new()
-    } else {
-        message::Entity::find()
-            .filter(seen)
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|m| ((m.sender_id, m.client_id.clone()), to_message(m)))
-            .collect()
-    };
+    let mut known = already_stored(&txn, batch, &refused).await?;
+    let mut events = Vec::new();
+    let conversations = resolve_targets(&txn, batch, &mut refused, &mut events).await?;
 
     let now = now_millis();
     let mut fresh = Vec::new();
-    let mut queued = std::collections::HashSet::new();
-    for m in &allowed {
-        let key = (m.sender_id, m.client_id.clone());
-        if !known.contains_key(&key) && queued.insert(key) {
-            fresh.push(message::ActiveModel {
-                sender_id: Set(m.sender_id),
-                recipient_id: Set(m.recipient_id),
-                pair_lo: Set(m.sender_id.min(m.recipient_id)),
-                pair_hi: Set(m.sender_id.max(m.recipient_id)),
-                body: Set(m.body.clone()),
-                client_id: Set(m.client_id.clone()),
-                created_at: Set(now),
-                ..Default::default()
-            });
+    let mut queued = HashSet::new();
+    for (i, m) in batch.iter().enumerate() {
+        if refused.contains_key(&i) {
+            continue;
         }
+        let key = (m.sender_id, m.client_id.clone());
+        if known.contains_key(&key) || !queued.insert(key) {
+            continue;
+        }
+        let Some(&conversation_id) = conversations.get(&(m.sender_id, m.target)) else {
+            continue;
+        };
+        fresh.push(message::ActiveModel {
+            conversation_id: Set(conversation_id),
+            sender_id: Set(m.sender_id),
+            kind: Set("text".into()),
+            body: Set(m.body.clone()),
+            client_id: Set(m.client_id.clone()),
+            created_at: Set(now),
+            ..Default::default()
+        });
     }
     let inserted = if fresh.is_empty() {
         Vec::new()
@@ -174,122 +180,150 @@ async fn store(
             .exec_with_returning(&txn)
             .await?
     };
-    let new_ids: std::collections::HashSet<i64> = inserted.iter().map(|m| m.id).collect();
-    update_conversations(&txn, &inserted).await?;
+    move_markers(&txn, &inserted).await?;
+    for m in &inserted {
+        events.push(NewEvent::new(
+            Audience::Members(m.conversation_id),
+            Event::Message {
+                message: to_message(m.clone()),
+            },
+        ));
+    }
     for m in inserted {
         known.insert((m.sender_id, m.client_id.clone()), to_message(m));
     }
+    let logged = log::append(&txn, &events).await?;
     // Every job gets its own answer, in order: a message missing here would be
     // a bug, so the whole batch fails rather than answer the wrong sender.
-    let mut published = std::collections::HashSet::new();
-    let mut results = Vec::with_capacity(batch.len());
-    for m in batch {
-        if !live.contains(&m.session_id) {
-            results.push(Err(session_ended()));
+    let mut answers = Vec::with_capacity(batch.len());
+    for (i, m) in batch.iter().enumerate() {
+        if let Some(why) = refused.remove(&i) {
+            answers.push(Err(why));
             continue;
         }
         let msg = known
             .get(&(m.sender_id, m.client_id.clone()))
             .cloned()
             .ok_or_else(|| DbErr::Custom("stored message not found in its batch".into()))?;
-        // A retry inside the same batch is not published twice.
-        let is_new = new_ids.contains(&msg.id) && published.insert(msg.id);
-        results.push(Ok((msg, is_new)));
+        answers.push(Ok(msg));
     }
     txn.commit().await?;
-    Ok(results)
+    Ok((answers, logged))
 }
 
-/// Per (user, peer): the pair's newest message id, and — for the user who
-/// sent in this batch — how far they have read (up to their own message).
-#[derive(Default)]
-struct Summary {
-    last_message_id: i64,
-    read_up_to: Option<i64>,
-}
-
-fn summarise(inserted: &[message::Model]) -> HashMap<(i32, i32), Summary> {
-    let mut rows: HashMap<(i32, i32), Summary> = HashMap::new();
-    for m in inserted {
-        let sent = rows.entry((m.sender_id, m.recipient_id)).or_default();
-        sent.last_message_id = sent.last_message_id.max(m.id);
-        sent.read_up_to = Some(sent.read_up_to.unwrap_or(0).max(m.id));
-        let received = rows.entry((m.recipient_id, m.sender_id)).or_default();
-        received.last_message_id = received.last_message_id.max(m.id);
+/// Messages of this batch stored before (a retried send): by (sender, client id).
+async fn already_stored(
+    txn: &DatabaseTransaction,
+    batch: &[&NewMessage],
+    refused: &HashMap<usize, AppError>,
+) -> Result<HashMap<(i32, String), Message>, DbErr> {
+    let mut seen = Condition::any();
+    let mut any = false;
+    for (i, m) in batch.iter().enumerate() {
+        if refused.contains_key(&i) {
+            continue;
+        }
+        any = true;
+        seen = seen.add(
+            Condition::all()
+                .add(message::Column::SenderId.eq(m.sender_id))
+                .add(message::Column::ClientId.eq(m.client_id.as_str())),
+        );
     }
-    rows
+    if !any {
+        return Ok(HashMap::new());
+    }
+    Ok(message::Entity::find()
+        .filter(seen)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|m| ((m.sender_id, m.client_id.clone()), to_message(m)))
+        .collect())
 }
 
-/// Moves the `conversations` rows of every pair in the batch forward.
-async fn update_conversations(
-    txn: &sea_orm::DatabaseTransaction,
-    inserted: &[message::Model],
-) -> Result<(), DbErr> {
-    let (mut read, mut unread) = (Vec::new(), Vec::new());
-    for ((user_id, peer_id), s) in summarise(inserted) {
-        let row = conversation::ActiveModel {
-            user_id: Set(user_id),
-            peer_id: Set(peer_id),
-            last_message_id: Set(s.last_message_id),
-            last_read_id: Set(s.read_up_to.unwrap_or(0)),
-        };
-        if s.read_up_to.is_some() {
-            read.push(row)
-        } else {
-            unread.push(row)
+/// The conversation of each (sender, target) in the batch: direct
+/// conversations are found or opened; for conversations, the sender must be a
+/// member and the conversation not archived. Refusals go into `refused`.
+async fn resolve_targets(
+    txn: &DatabaseTransaction,
+    batch: &[&NewMessage],
+    refused: &mut HashMap<usize, AppError>,
+    events: &mut Vec<NewEvent<Event>>,
+) -> Result<HashMap<(i32, Target), i32>, DbErr> {
+    let mut resolved = HashMap::new();
+    let pairs: HashSet<(i32, i32)> = batch
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !refused.contains_key(i))
+        .filter_map(|(_, m)| match m.target {
+            Target::Person(p) => Some((m.sender_id.min(p), m.sender_id.max(p))),
+            Target::Conversation(_) => None,
+        })
+        .collect();
+    let directs = directory::open_directs(txn, &pairs, events).await?;
+    let wanted: Vec<(i32, i32)> = batch
+        .iter()
+        .filter_map(|m| match m.target {
+            Target::Conversation(c) => Some((c, m.sender_id)),
+            Target::Person(_) => None,
+        })
+        .collect();
+    let allowed = directory::sendable(txn, &wanted).await?;
+    for (i, m) in batch.iter().enumerate() {
+        if refused.contains_key(&i) {
+            continue;
+        }
+        match m.target {
+            Target::Person(p) => {
+                let pair = (m.sender_id.min(p), m.sender_id.max(p));
+                if let Some(&c) = directs.get(&pair) {
+                    resolved.insert((m.sender_id, m.target), c);
+                }
+            }
+            Target::Conversation(c) => match allowed.get(&(c, m.sender_id)) {
+                Some(Ok(())) => {
+                    resolved.insert((m.sender_id, m.target), c);
+                }
+                Some(Err(why)) => {
+                    refused.insert(i, why.clone());
+                }
+                None => {
+                    refused.insert(i, AppError::not_found("Conversation"));
+                }
+            },
         }
     }
-    let key = [conversation::Column::UserId, conversation::Column::PeerId];
-    if !unread.is_empty() {
-        conversation::Entity::insert_many(unread)
-            .on_conflict(
-                OnConflict::columns(key)
-                    .update_column(conversation::Column::LastMessageId)
-                    .to_owned(),
-            )
-            .exec_without_returning(txn)
+    Ok(resolved)
+}
+
+/// Moves each conversation's newest message id, and each sender's read
+/// marker up to their own newest message.
+async fn move_markers(txn: &DatabaseTransaction, inserted: &[message::Model]) -> Result<(), DbErr> {
+    let mut newest: HashMap<i32, i64> = HashMap::new();
+    let mut read: HashMap<(i32, i32), i64> = HashMap::new();
+    for m in inserted {
+        let n = newest.entry(m.conversation_id).or_default();
+        *n = (*n).max(m.id);
+        let r = read.entry((m.conversation_id, m.sender_id)).or_default();
+        *r = (*r).max(m.id);
+    }
+    for (conversation_id, id) in newest {
+        conversation::Entity::update_many()
+            .col_expr(conversation::Column::LastMessageId, Expr::value(id))
+            .filter(conversation::Column::Id.eq(conversation_id))
+            .filter(conversation::Column::LastMessageId.lt(id))
+            .exec(txn)
             .await?;
     }
-    if !read.is_empty() {
-        conversation::Entity::insert_many(read)
-            .on_conflict(
-                OnConflict::columns(key)
-                    .update_columns([
-                        conversation::Column::LastMessageId,
-                        conversation::Column::LastReadId,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(txn)
+    for ((conversation_id, user_id), id) in read {
+        membership::Entity::update_many()
+            .col_expr(membership::Column::LastReadId, Expr::value(id))
+            .filter(membership::Column::ConversationId.eq(conversation_id))
+            .filter(membership::Column::UserId.eq(user_id))
+            .filter(membership::Column::LastReadId.lt(id))
+            .exec(txn)
             .await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn msg(id: i64, from: i32, to: i32) -> message::Model {
-        message::Model {
-            id,
-            sender_id: from,
-            recipient_id: to,
-            pair_lo: from.min(to),
-            pair_hi: from.max(to),
-            body: "hi".into(),
-            client_id: format!("client-{id:04}"),
-            created_at: 0,
-        }
-    }
-
-    #[test]
-    fn senders_have_read_up_to_their_own_newest_message() {
-        let rows = summarise(&[msg(5, 1, 2), msg(6, 2, 1), msg(7, 1, 3)]);
-        let r = |u, p| rows.get(&(u, p)).map(|s| (s.last_message_id, s.read_up_to));
-        assert_eq!(r(1, 2), Some((6, Some(5))));
-        assert_eq!(r(2, 1), Some((6, Some(6))));
-        assert_eq!(r(1, 3), Some((7, Some(7))));
-        assert_eq!(r(3, 1), Some((7, None)));
-    }
 }

@@ -1,9 +1,12 @@
-//! The live-event hub: which sessions have open sockets, and delivery to them.
+//! The socket registry: which sessions have open sockets, and delivery to them.
 //!
 //! Each socket owns a small bounded queue of pre-serialised frames: an event is
 //! serialised once and shared (`Arc<str>`) by every recipient. A socket whose
 //! queue is full is dropped rather than buffered without limit; its client
-//! reconnects and resumes from the last message id it has, so nothing is lost.
+//! reconnects and resumes from the last event id it has, so nothing is lost.
+//! The hub knows nothing of what frames say, beyond the few control frames it
+//! makes itself (`presence`, `heartbeat`, `signed_out`, part of the same
+//! protocol as `chat::model::Event`).
 //! Presence changes are coalesced and announced at most once a second.
 //!
 //! Every socket is bound to the session that opened it: ending that session
@@ -11,8 +14,9 @@
 //! and closes them. A user keeps at most `MAX_SOCKETS_PER_USER` sockets (the
 //! oldest is closed), and one client address at most `Limits::per_ip`.
 //!
-//! Invariant: events are published only after the data they describe has been
-//! committed, so a client that fetches after an event always finds the data.
+//! Invariant: events reach the hub only after the data they describe has been
+//! committed (`live::dispatch` hands them over in id order), so a client that
+//! fetches after an event always finds the data.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -23,9 +27,8 @@ use std::{
     },
 };
 
+use serde::Serialize;
 use tokio::sync::mpsc;
-
-use crate::chat::model::Event;
 
 /// Frames a socket may have queued before it counts as too slow.
 pub const QUEUE_FRAMES: usize = 64;
@@ -43,33 +46,47 @@ pub mod close {
     pub const RECONNECT: u16 = 1013;
 }
 
-/// One serialised event; `message_id` lets a resuming socket skip duplicates.
-/// A frame with `close` ends the socket with that code after its text.
+/// One serialised frame; `event_id` (logged events only) lets a resuming
+/// socket skip what it already replayed. A frame with `close` ends the socket
+/// with that code after its text.
 #[derive(Debug, Clone)]
 pub struct Frame {
-    pub message_id: Option<i64>,
+    pub event_id: Option<i64>,
     pub text: Arc<str>,
     pub close: Option<u16>,
 }
 
+/// The frames the live layer makes itself (the rest of the protocol is the
+/// chat's `Event`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Control {
+    /// Presence changes since the last presence frame.
+    Presence { online: Vec<i32>, offline: Vec<i32> },
+    /// Sent every 20 s so clients can tell a dead connection from a quiet one.
+    Heartbeat,
+    /// The session ended: the socket closes next.
+    SignedOut,
+}
+
 impl Frame {
-    pub fn of(event: &Event) -> Self {
-        let message_id = match event {
-            Event::Message { message } => Some(message.id),
-            _ => None,
-        };
-        let text = serde_json::to_string(event).unwrap_or_default().into();
+    /// A frame that is not in the event log.
+    pub fn unlogged(text: impl Into<Arc<str>>) -> Self {
         Self {
-            message_id,
-            text,
+            event_id: None,
+            text: text.into(),
             close: None,
         }
     }
 
-    fn closing(event: &Event, code: u16) -> Self {
+    pub fn control(control: &Control) -> Self {
+        Self::unlogged(serde_json::to_string(control).unwrap_or_default())
+    }
+
+    fn closing(control: &Control, code: u16) -> Self {
         Self {
             close: Some(code),
-            ..Self::of(event)
+            ..Self::control(control)
         }
     }
 }
@@ -210,7 +227,7 @@ impl Hub {
         let open = inner.conns.get(&user_id).map_or(0, Vec::len);
         if open >= MAX_SOCKETS_PER_USER {
             let oldest = inner.conns[&user_id][0].id;
-            let bye = Frame::closing(&Event::Heartbeat, close::TOO_MANY);
+            let bye = Frame::closing(&Control::Heartbeat, close::TOO_MANY);
             inner.remove_where(user_id, Some(&bye), |c| c.id == oldest);
         }
         inner.conns.entry(user_id).or_default().push(Conn {
@@ -236,24 +253,21 @@ impl Hub {
 
     /// Tells every socket of `user_id` it was signed out, then closes them.
     pub fn sign_out(&self, user_id: i32) {
-        let bye = Frame::closing(&Event::SignedOut, close::SIGNED_OUT);
+        let bye = Frame::closing(&Control::SignedOut, close::SIGNED_OUT);
         self.lock().remove_where(user_id, Some(&bye), |_| true);
     }
 
     /// Tells the sockets opened by `session` (of `user_id`) that it ended,
     /// then closes them; the user's other sessions keep theirs.
     pub fn end_session(&self, user_id: i32, session: &str) {
-        let bye = Frame::closing(&Event::SignedOut, close::SIGNED_OUT);
+        let bye = Frame::closing(&Control::SignedOut, close::SIGNED_OUT);
         self.lock()
             .remove_where(user_id, Some(&bye), |c| &*c.session == session);
     }
 
     /// Queues `event` for every socket of each user in `user_ids`.
-    pub fn publish(&self, user_ids: &[i32], event: &Event) {
-        self.publish_frame(user_ids, Frame::of(event));
-    }
-
-    fn publish_frame(&self, user_ids: &[i32], frame: Frame) {
+    /// Queues `frame` on every socket of `user_ids`.
+    pub fn deliver(&self, user_ids: &[i32], frame: &Frame) {
         let mut inner = self.lock();
         let mut slow = Vec::new();
         for user in user_ids {
@@ -287,7 +301,7 @@ impl Hub {
 
     /// Announces net presence changes since the last call to every socket.
     /// Returns the event sent, if anything changed.
-    pub fn flush_presence(&self) -> Option<Event> {
+    pub fn flush_presence(&self) -> Option<Control> {
         let mut inner = self.lock();
         if inner.dirty.is_empty() {
             return None;
@@ -312,9 +326,9 @@ impl Hub {
         offline.sort_unstable();
         let everyone: Vec<i32> = inner.conns.keys().copied().collect();
         drop(inner);
-        let event = Event::Presence { online, offline };
-        self.publish(&everyone, &event);
-        Some(event)
+        let presence = Control::Presence { online, offline };
+        self.deliver(&everyone, &Frame::control(&presence));
+        Some(presence)
     }
 }
 
@@ -345,7 +359,7 @@ mod tests {
         let mut a = sub(&hub, 1);
         let mut b = sub(&hub, 1);
         let mut other = sub(&hub, 2);
-        hub.publish(&[1], &Event::Heartbeat);
+        hub.deliver(&[1], &Frame::control(&Control::Heartbeat));
         assert_eq!(
             &*a.frames.recv().await.unwrap().text,
             r#"{"type":"heartbeat"}"#
@@ -363,7 +377,7 @@ mod tests {
         let _stays = sub(&hub, 3);
         assert_eq!(
             hub.flush_presence(),
-            Some(Event::Presence {
+            Some(Control::Presence {
                 online: vec![1, 3],
                 offline: vec![]
             })
@@ -373,7 +387,7 @@ mod tests {
         drop(_stays);
         assert_eq!(
             hub.flush_presence(),
-            Some(Event::Presence {
+            Some(Control::Presence {
                 online: vec![],
                 offline: vec![3]
             })
@@ -385,7 +399,7 @@ mod tests {
         let hub = Hub::new();
         let mut slow = sub(&hub, 7);
         for _ in 0..QUEUE_FRAMES + 1 {
-            hub.publish(&[7], &Event::Heartbeat);
+            hub.deliver(&[7], &Frame::control(&Control::Heartbeat));
         }
         assert!(!hub.is_online(7));
         let mut n = 0;
@@ -434,7 +448,7 @@ mod tests {
             Some(close::SIGNED_OUT)
         );
         assert!(laptop.frames.recv().await.is_none());
-        hub.publish(&[5], &Event::Heartbeat);
+        hub.deliver(&[5], &Frame::control(&Control::Heartbeat));
         assert!(phone.frames.recv().await.unwrap().close.is_none());
         assert!(hub.is_online(5));
     }

@@ -246,6 +246,18 @@ impl Client {
         self.whoami().await["id"].as_i64().expect("logged in")
     }
 
+    /// Marks a conversation read up to a message (`message` as the API returns it).
+    pub async fn mark_read(&self, message: &Value) -> Reply {
+        self.call(
+            "mark_read",
+            &[
+                ("conversation_id", &message["conversation_id"].to_string()),
+                ("up_to", &message["id"].to_string()),
+            ],
+        )
+        .await
+    }
+
     pub async fn send(&self, to: &str, body: &str, client_id: &str) -> Reply {
         self.call(
             "send",
@@ -263,10 +275,13 @@ pub struct Socket {
 }
 
 impl Socket {
-    /// The next event other than heartbeats and presence, within 5 s.
+    /// The next event other than heartbeats, presence and sidebar news (a
+    /// conversation opened or changed), within 5 s.
     pub async fn next_event(&mut self) -> Value {
-        self.next_matching(|e| e["type"] != "heartbeat" && e["type"] != "presence")
-            .await
+        self.next_matching(|e| {
+            e["type"] != "heartbeat" && e["type"] != "presence" && e["type"] != "conversation"
+        })
+        .await
     }
 
     pub async fn next_matching(&mut self, want: impl Fn(&Value) -> bool) -> Value {

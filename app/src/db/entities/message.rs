@@ -1,7 +1,8 @@
-//! `messages`: one row per message. `(pair_lo, pair_hi)` is the conversation
-//! (the two user ids, smaller first) and indexes "latest N before id X" so a
-//! page costs the same at any conversation size. `(sender_id, client_id)` is
-//! unique: a retried send finds its first copy instead of storing a second.
+//! `messages`: one row per message, in a conversation. `(conversation_id, id)`
+//! indexes "latest N before id X", so a page costs the same at any history
+//! size. `(sender_id, client_id)` is unique: a retried send finds its first
+//! copy instead of storing a second. `kind` is `text` (a person wrote it) or
+//! `system` (a join, leave or rename line).
 
 use sea_orm::entity::prelude::*;
 
@@ -10,10 +11,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    pub conversation_id: i32,
     pub sender_id: i32,
-    pub recipient_id: i32,
-    pub pair_lo: i32,
-    pub pair_hi: i32,
+    pub kind: String,
     pub body: String,
     pub client_id: String,
     pub created_at: i64,

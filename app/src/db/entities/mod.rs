@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod conversation;
+pub mod event;
+pub mod membership;
 pub mod message;
 pub mod session;
 pub mod session_end;

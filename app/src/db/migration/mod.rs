@@ -7,6 +7,7 @@ mod m20261125_000004_create_audit_log;
 mod m20261125_000005_create_session_ends;
 mod m20261125_000006_index_messages_by_recipient;
 mod m20261125_000007_create_site_settings;
+mod m20261126_000008_conversations_and_events;
 
 use sea_orm_migration::prelude::*;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_create_session_ends::Migration),
             Box::new(m20261125_000006_index_messages_by_recipient::Migration),
             Box::new(m20261125_000007_create_site_settings::Migration),
+            Box::new(m20261126_000008_conversations_and_events::Migration),
         ]
     }
 }

@@ -4,12 +4,14 @@
 //! must come from Kanect's own origin. The socket lives as long as the session
 //! that opened it: it is registered under that session, the session is checked
 //! after registering, and again when it would expire; an ended session closes
-//! it (close code 4001). On connect the socket is subscribed to the hub first;
-//! `hello` carries the newest message id (`cursor`). Only then are the messages
-//! after `after` replayed from the database (at most `REPLAY_LIMIT`, else one
-//! `resync`), so a message committed meanwhile is either replayed or arrives
-//! live — and the live copy of a replayed message is skipped: no gap, no
-//! duplicate. Without `after` nothing is replayed: the tab starts at `cursor`.
+//! it (close code 4001). On connect the socket is subscribed to the live layer
+//! first; `hello` carries the newest event id (`cursor`). Only then are the
+//! events after `after` (up to `cursor`) replayed from the event log (at most
+//! `REPLAY_LIMIT`, else one `resync`), so an event committed meanwhile is
+//! either replayed or arrives live — and the live copy of a replayed event is
+//! skipped: no gap, no duplicate. Live events come in id order
+//! (`live::dispatch`). Without `after` nothing is replayed: the tab starts at
+//! `cursor`. A tab whose `after` is older than the log keeps also gets `resync`.
 //! The server pings every 20 s and closes a socket silent for 50 s; it also
 //! sends a `heartbeat` event the browser can watch.
 //! Clients may also send messages over the socket (`ClientFrame::Send`, the
@@ -36,18 +38,23 @@ use futures::{StreamExt, stream::FuturesUnordered};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::hub::{Frame, Subscription, close};
+use super::{
+    model::{ClientFrame, Event},
+    server::{SendPath, SendTo},
+};
 use crate::{
     auth::{CurrentUser, server::current_user, session_store::expiry_of},
-    chat::{
-        model::{ClientFrame, Event},
-        server::{latest_message_id, messages_after},
-    },
     db::now_millis,
     error::AppError,
+    events::log,
+    live::hub::{Control, Frame, Subscription, close},
     security::{client_addr, is_same_origin},
     state::AppState,
 };
+
+fn frame_of(event: &Event) -> Frame {
+    Frame::unlogged(serde_json::to_string(event).unwrap_or_default())
+}
 
 const PING_EVERY: Duration = Duration::from_secs(20);
 const SILENCE_LIMIT: Duration = Duration::from_secs(50);
@@ -57,7 +64,7 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_CLIENT_FRAME: usize = 32 * 1024;
 /// Sends from one socket waiting for their commit at the same time.
 const MAX_IN_FLIGHT: usize = 64;
-/// At most this many missed messages are replayed; a client further behind
+/// At most this many missed events are replayed; a client further behind
 /// gets `resync` and refetches what it shows.
 pub const REPLAY_LIMIT: u64 = 1_000;
 
@@ -136,7 +143,7 @@ async fn register(
     owner: &Owner,
     socket: &mut WebSocket,
 ) -> Option<(Subscription, i64)> {
-    let Ok(sub) = state.hub.subscribe(owner.me.id, &owner.session, owner.ip) else {
+    let Ok(sub) = state.live.subscribe(owner.me.id, &owner.session, owner.ip) else {
         close_with(
             socket,
             close::RECONNECT,
@@ -148,7 +155,7 @@ async fn register(
     match expiry_of(&state.db, &owner.session).await {
         Ok(Some(expires_at)) => Some((sub, expires_at)),
         Ok(None) => {
-            let _ = send(socket, &Frame::of(&Event::SignedOut).text).await;
+            let _ = send(socket, &Frame::control(&Control::SignedOut).text).await;
             close_with(socket, close::SIGNED_OUT, "signed out").await;
             None
         }
@@ -159,9 +166,10 @@ async fn register(
     }
 }
 
-/// Replays what the tab missed after `after` — all of it, or, when that is
-/// more than `REPLAY_LIMIT`, one `resync` instead. Returns the id up to which
-/// the tab is now current, or `None` if the socket failed.
+/// Replays what the tab missed after `after` up to `cursor` — all of it, or,
+/// when that is more than `REPLAY_LIMIT` or older than the log keeps, one
+/// `resync` instead. Returns the id up to which the tab is now current, or
+/// `None` if the socket failed.
 async fn replay(
     state: &AppState,
     me: i32,
@@ -169,22 +177,26 @@ async fn replay(
     cursor: i64,
     socket: &mut WebSocket,
 ) -> Option<i64> {
-    let missed = messages_after(&state.db, me, after, REPLAY_LIMIT + 1)
+    let resync = |cursor| frame_of(&Event::Resync { cursor });
+    if after >= cursor {
+        return Some(cursor.max(after));
+    }
+    let oldest = log::oldest(&state.db).await.ok()?;
+    if oldest.is_some_and(|oldest| after + 1 < oldest) {
+        return send(socket, &resync(cursor).text).await.then_some(cursor);
+    }
+    let missed = log::since(&state.db, me, after, cursor, REPLAY_LIMIT + 1)
         .await
         .ok()?;
     if missed.len() as u64 > REPLAY_LIMIT {
-        let resync = Frame::of(&Event::Resync { cursor });
-        return send(socket, &resync.text).await.then_some(cursor);
+        return send(socket, &resync(cursor).text).await.then_some(cursor);
     }
-    let mut last = after;
-    for message in missed {
-        last = message.id;
-        let frame = Frame::of(&Event::Message { message });
-        if !send(socket, &frame.text).await {
+    for event in missed {
+        if !send(socket, &event.frame).await {
             return None;
         }
     }
-    Some(last.max(cursor))
+    Some(cursor)
 }
 
 async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: WebSocket) {
@@ -192,18 +204,18 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
         return;
     };
     let me = owner.me.id;
-    let Ok(cursor) = latest_message_id(&state.db).await else {
+    let Ok(cursor) = log::current(&state.db).await else {
         return;
     };
     let hello = Event::Hello {
         user_id: me,
-        online: state.hub.online(),
+        online: state.live.online(),
         cursor,
     };
-    if !send(&mut socket, &Frame::of(&hello).text).await {
+    if !send(&mut socket, &frame_of(&hello).text).await {
         return;
     }
-    // Live messages up to `current` were replayed (or are covered by the
+    // Live events up to `current` were replayed (or are covered by the
     // cursor the tab starts from): skip their live copies.
     let current = match after {
         Some(after) => match replay(&state, me, after, cursor, &mut socket).await {
@@ -216,7 +228,7 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut heard = Instant::now();
-    let heartbeat = Frame::of(&Event::Heartbeat);
+    let heartbeat = Frame::control(&Control::Heartbeat);
     let mut in_flight = FuturesUnordered::new();
     loop {
         let session_ends = tokio::time::sleep_until(until(expires_at));
@@ -231,7 +243,7 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
                     close_with(&mut socket, close::RECONNECT, "reconnect").await;
                     break;
                 };
-                if frame.message_id.is_some_and(|id| id <= current) {
+                if frame.event_id.is_some_and(|id| id <= current) {
                     continue;
                 }
                 if !send(&mut socket, &frame.text).await { break; }
@@ -244,15 +256,15 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
                 Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(WsMessage::Text(text))) => {
                     heard = Instant::now();
-                    if let Ok(ClientFrame::Send { to, body, client_id }) = serde_json::from_str(&text) {
+                    if let Ok(ClientFrame::Send { to, conversation_id, body, client_id }) = serde_json::from_str(&text) {
                         if in_flight.len() >= MAX_IN_FLIGHT {
-                            let refused = Frame::of(&Event::SendFailed {
+                            let refused = frame_of(&Event::SendFailed {
                                 client_id,
                                 error: AppError::RateLimited { retry_after_secs: 1 },
                             });
                             if !send(&mut socket, &refused.text).await { break; }
                         } else {
-                            in_flight.push(send_message(state.clone(), owner.clone(), to, body, client_id));
+                            in_flight.push(send_message(state.clone(), owner.clone(), to, conversation_id, body, client_id));
                         }
                     }
                 }
@@ -267,7 +279,7 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
             _ = session_ends => match expiry_of(&state.db, &owner.session).await {
                 Ok(Some(later)) => expires_at = later,
                 Ok(None) => {
-                    let _ = send(&mut socket, &Frame::of(&Event::SignedOut).text).await;
+                    let _ = send(&mut socket, &Frame::control(&Control::SignedOut).text).await;
                     close_with(&mut socket, close::SIGNED_OUT, "session expired").await;
                     break;
                 }
@@ -287,20 +299,29 @@ fn until(at_ms: i64) -> tokio::time::Instant {
 async fn send_message(
     state: AppState,
     owner: Owner,
-    to: String,
+    to: Option<String>,
+    conversation_id: Option<i32>,
     body: String,
     client_id: String,
 ) -> Frame {
-    let result = crate::chat::server::send(
-        crate::chat::server::SendPath::of(&state),
-        &owner.me,
-        &owner.session,
-        &to,
-        &body,
-        &client_id,
-    )
-    .await;
-    Frame::of(&match result {
+    let path = SendPath {
+        db: &state.db,
+        writer: &state.writer,
+        peers: &state.peers,
+        limiter: &state.send_limiter,
+    };
+    let target = match (conversation_id, to.as_deref()) {
+        (Some(id), _) => Some(SendTo::Conversation(id)),
+        (None, Some(name)) => Some(SendTo::Person(name)),
+        (None, None) => None,
+    };
+    let result = match target {
+        Some(target) => {
+            super::server::send(path, &owner.me, &owner.session, target, &body, &client_id).await
+        }
+        None => Err(AppError::field("to", "Say who the message is for.")),
+    };
+    frame_of(&match result {
         Ok(message) => Event::Sent { message },
         Err(error) => Event::SendFailed { client_id, error },
     })

@@ -1,12 +1,12 @@
 //! The browser's live connection: one WebSocket per tab, for as long as the
 //! chat view is mounted.
 //!
-//! It connects with `?after=<last message id this tab has>` (the page's
-//! server render says where it starts), so the server replays whatever the tab
+//! It connects with `?after=<last event id this tab has>` (the page's server
+//! render says where it starts), so the server replays whatever the tab
 //! missed before sending live events; without an id it starts from the
 //! server's `hello`. When the socket closes, or stays silent past the
 //! heartbeat window, it reconnects with exponential backoff and jitter. While
-//! there is no socket, the tab polls `messages_since` every 2 s so messages
+//! there is no socket, the tab polls `events_since` every 2 s so events
 //! still arrive. A 401 there, a `signed_out` event or close code 4001 sends the
 //! tab to the log-in page; close code 4008 (too many tabs) stops it.
 //! `Connection::stop` closes the socket and clears every timer — the chat view
@@ -15,14 +15,14 @@
 
 use leptos::prelude::*;
 
-use crate::chat::model::Event;
+use crate::chat::model::Incoming;
 
 /// What the rest of the UI sees of the connection.
 #[derive(Clone, Copy)]
 pub struct Live {
     /// True while a socket is open.
     pub connected: RwSignal<bool>,
-    /// The newest message id this tab has (the resume point); 0: none yet.
+    /// The newest event id this tab has applied (the resume point); 0: none yet.
     pub last_id: RwSignal<i64>,
 }
 
@@ -37,7 +37,10 @@ mod browser {
 
     use super::Live;
     use crate::{
-        chat::{api::messages_since, model::Event},
+        chat::{
+            api::events_since,
+            model::{Event, Incoming},
+        },
         error::AppError,
     };
 
@@ -45,7 +48,14 @@ mod browser {
     const SIGNED_OUT: u16 = 4001;
     const TOO_MANY: u16 = 4008;
 
-    pub type Handler = Rc<dyn Fn(Event)>;
+    pub type Handler = Rc<dyn Fn(Incoming)>;
+
+    fn bare(event: Event) -> Incoming {
+        Incoming {
+            event_id: None,
+            event,
+        }
+    }
 
     #[derive(Default)]
     pub struct Conn {
@@ -105,13 +115,15 @@ mod browser {
             };
             let on_event = on_event.clone();
             leptos::task::spawn_local(async move {
-                match messages_since(after).await {
-                    Ok(messages) => {
-                        for message in messages {
-                            on_event(Event::Message { message });
+                match events_since(after).await {
+                    Ok(frames) => {
+                        for frame in frames {
+                            if let Ok(incoming) = serde_json::from_str::<Incoming>(&frame) {
+                                on_event(incoming);
+                            }
                         }
                     }
-                    Err(AppError::Unauthorized { .. }) => on_event(Event::SignedOut),
+                    Err(AppError::Unauthorized { .. }) => on_event(bare(Event::SignedOut)),
                     Err(_) => {}
                 }
             });
@@ -150,9 +162,9 @@ mod browser {
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             c.borrow_mut().last_frame = now();
             if let Some(text) = ev.data().as_string()
-                && let Ok(event) = serde_json::from_str::<Event>(&text)
+                && let Ok(event) = serde_json::from_str::<Incoming>(&text)
             {
-                if matches!(event, Event::Hello { .. }) {
+                if matches!(event.event, Event::Hello { .. }) {
                     c.borrow_mut().attempts = 0;
                     live.connected.try_set(true);
                 }
@@ -164,7 +176,7 @@ mod browser {
             live.connected.try_set(false);
             c.borrow_mut().socket = None;
             match ev.code() {
-                SIGNED_OUT => on_event(Event::SignedOut),
+                SIGNED_OUT => on_event(bare(Event::SignedOut)),
                 TOO_MANY => stop(&c),
                 _ => schedule_reconnect(live, on_event.clone(), c.clone()),
             }
@@ -217,7 +229,7 @@ impl Connection {
 }
 
 /// Opens the live connection (browser only) and feeds each event to `on_event`.
-pub fn start(live: Live, on_event: impl Fn(Event) + 'static) -> Connection {
+pub fn start(live: Live, on_event: impl Fn(Incoming) + 'static) -> Connection {
     #[cfg(feature = "hydrate")]
     {
         Connection {

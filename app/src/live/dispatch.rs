@@ -1,0 +1,194 @@
+//! Delivery of logged events to sockets, strictly in event-id order.
+//!
+//! Publishers hand committed events over (`Live::publish`) in whatever order
+//! their commits and tasks finish. Event ids are gap-free and commit in id
+//! order (`events::log`), so this task delivers id `n + 1` right after `n`:
+//! an event that arrives early waits in a small buffer until the ones before
+//! it arrive. If one does not arrive within `GAP_WAIT` (its publisher failed
+//! after committing, or — with several nodes — its message was lost), the
+//! missing ids are read from the log. Every socket therefore sees events in
+//! id order, and a client's "last id" always means "everything up to here".
+//!
+//! Audiences are resolved here, once per event: a conversation's members come
+//! from a cache filled from `memberships` on first use and dropped whenever an
+//! event says the members changed, before that event is delivered — so a new
+//! member gets their own "joined" event, and a removed one their "removed".
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+    time::Duration,
+};
+
+use sea_orm::DatabaseConnection;
+use tokio::{sync::mpsc, time::Instant};
+
+use super::hub::{Frame, Hub};
+use crate::events::log::{self, Logged};
+
+/// How long a missing id may be outstanding before it is read from the log.
+pub const GAP_WAIT: Duration = Duration::from_millis(250);
+
+/// Starts the delivery task for `hub`; returns the handle publishers use.
+/// Events with ids up to the log's current one when this runs are old news.
+pub async fn start(
+    db: DatabaseConnection,
+    hub: Arc<Hub>,
+) -> Result<mpsc::UnboundedSender<Logged>, sea_orm::DbErr> {
+    let next = log::current(&db).await? + 1;
+    let (tx, rx) = mpsc::unbounded_channel();
+    let task = Dispatcher {
+        db,
+        hub,
+        next,
+        early: BTreeMap::new(),
+        members: HashMap::new(),
+        gap_since: None,
+    };
+    tokio::spawn(task.run(rx));
+    Ok(tx)
+}
+
+struct Dispatcher {
+    db: DatabaseConnection,
+    hub: Arc<Hub>,
+    /// The id to deliver next.
+    next: i64,
+    /// Events that arrived before `next`.
+    early: BTreeMap<i64, Logged>,
+    /// Members of conversations, as of their last membership change.
+    members: HashMap<i32, Arc<[i32]>>,
+    /// When the oldest outstanding gap was noticed.
+    gap_since: Option<Instant>,
+}
+
+impl Dispatcher {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Logged>) {
+        loop {
+            let deadline = self.gap_since.map(|t| t + GAP_WAIT);
+            tokio::select! {
+                got = rx.recv() => {
+                    let Some(event) = got else { return };
+                    self.accept(event);
+                    while let Ok(more) = rx.try_recv() {
+                        self.accept(more);
+                    }
+                }
+                () = sleep_until(deadline) => self.fill_gap().await,
+            }
+            self.deliver_ready().await;
+        }
+    }
+
+    fn accept(&mut self, event: Logged) {
+        if event.id >= self.next {
+            self.early.insert(event.id, event);
+        }
+    }
+
+    async fn deliver_ready(&mut self) {
+        while let Some(event) = self.early.remove(&self.next) {
+            self.next += 1;
+            self.deliver(event).await;
+        }
+        self.gap_since = match (self.early.is_empty(), self.gap_since) {
+            (true, _) => None,
+            (false, Some(since)) => Some(since),
+            (false, None) => Some(Instant::now()),
+        };
+    }
+
+    /// Reads the ids between `next` and the first early event from the log.
+    async fn fill_gap(&mut self) {
+        let Some(&first_early) = self.early.keys().next() else {
+            self.gap_since = None;
+            return;
+        };
+        match log::between(&self.db, self.next, first_early).await {
+            Ok(found) => {
+                let complete = found.len() as i64 == first_early - self.next;
+                for mut event in found {
+                    // What changed is not stored with the event: reload the
+                    // members of its conversation to be safe.
+                    event.members_changed = true;
+                    self.early.insert(event.id, event);
+                }
+                if !complete {
+                    // Ids never committed (a database restored from a
+                    // backup, a counter moved by hand): skip them rather
+                    // than wait forever.
+                    tracing::warn!(
+                        from = self.next,
+                        to = first_early,
+                        "event ids missing from the log; skipping them"
+                    );
+                    let missing: Vec<i64> = (self.next..first_early)
+                        .filter(|id| !self.early.contains_key(id))
+                        .collect();
+                    if let Some(&last_missing) = missing.last() {
+                        self.next = self.next.max(last_missing + 1);
+                    }
+                }
+                self.gap_since = None;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read missing events; retrying");
+                self.gap_since = Some(Instant::now());
+            }
+        }
+    }
+
+    async fn deliver(&mut self, event: Logged) {
+        let frame = Frame {
+            event_id: Some(event.id),
+            text: event.frame.clone(),
+            close: None,
+        };
+        let mut members: Arc<[i32]> = Arc::new([]);
+        if let Some(conversation) = event.audience.conversation() {
+            if event.members_changed {
+                self.members.remove(&conversation);
+            }
+            if let Some(found) = self.members_of(conversation).await {
+                members = found;
+            }
+            // One lookup per member, one shared frame, however big the room.
+            self.hub.deliver(&members, &frame);
+        }
+        if let Some(user) = event.audience.user()
+            && !members.contains(&user)
+        {
+            self.hub.deliver(&[user], &frame);
+        }
+    }
+
+    async fn members_of(&mut self, conversation: i32) -> Option<Arc<[i32]>> {
+        if let Some(members) = self.members.get(&conversation) {
+            return Some(members.clone());
+        }
+        match log::members(&self.db, conversation).await {
+            Ok(members) => {
+                let members: Arc<[i32]> = members.into();
+                if self.members.len() >= MEMBER_CACHE {
+                    self.members.clear();
+                }
+                self.members.insert(conversation, members.clone());
+                Some(members)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, conversation, "cannot read members; event not delivered live");
+                None
+            }
+        }
+    }
+}
+
+/// Conversations whose members are cached at once (cleared when full).
+const MEMBER_CACHE: usize = 50_000;
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
