@@ -15,6 +15,8 @@ pub struct TestApp {
     pub base: String,
     /// The server's own database handle, for arranging what HTTP cannot (admins).
     pub db: sea_orm::DatabaseConnection,
+    /// The server's live layer, for publishing events by hand.
+    pub live: std::sync::Arc<dyn app::live::Live>,
     _dir: tempfile::TempDir,
 }
 
@@ -41,11 +43,13 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::settings::Settings)) ->
     let server = server::build(config).await.expect("server starts");
     let addr = server.local_addr();
     let db = server.state().db.clone();
+    let live = server.state().live.clone();
     tokio::spawn(server.run(std::future::pending()));
     TestApp {
         addr,
         base: format!("http://{addr}"),
         db,
+        live,
         _dir: dir,
     }
 }

@@ -1,0 +1,99 @@
+//! The event log's ordering guarantee, with deliberately reordered hand-overs.
+//!
+//! Event ids commit in id order (the counter row is locked until commit), but
+//! the publishers that hand committed events to the live layer finish in any
+//! order — two request handlers, the writer, and with several nodes, the
+//! broker. Sockets must still see every event once, in id order, and an
+//! event whose publisher never hands it over must still arrive (read from the
+//! log).
+
+mod common;
+
+use app::{
+    chat::model::Event,
+    db::begin_write,
+    events::log::{self, Audience, Logged, NewEvent},
+};
+use common::{TestApp, spawn_app};
+
+/// Commits one event for `user` in its own transaction, without publishing it.
+async fn commit_one(app: &TestApp, user: i32, marker: i64) -> Logged {
+    let txn = begin_write(&app.db).await.unwrap();
+    let mut logged = log::append(
+        &txn,
+        &[NewEvent::new(
+            Audience::User(user),
+            Event::Read {
+                conversation_id: 0,
+                last_read_id: marker,
+            },
+        )],
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    logged.pop().unwrap()
+}
+
+#[tokio::test]
+async fn events_handed_over_out_of_order_reach_sockets_in_id_order() {
+    let app = spawn_app().await;
+    let nemo = app.user("nemo").await;
+    let id = nemo.id().await as i32;
+    let mut ws = nemo.socket(None).await;
+    let first = commit_one(&app, id, 1).await;
+    let second = commit_one(&app, id, 2).await;
+    let third = commit_one(&app, id, 3).await;
+    assert_eq!((second.id, third.id), (first.id + 1, first.id + 2));
+    // Handed over last first.
+    app.live.publish(vec![third.clone()]);
+    app.live.publish(vec![second.clone()]);
+    app.live.publish(vec![first.clone()]);
+    for want in [&first, &second, &third] {
+        let got = ws.next_event().await;
+        assert_eq!(got["event_id"], want.id, "{got}");
+    }
+    // Handing one over again changes nothing: the sentinel comes next.
+    app.live.publish(vec![second]);
+    let sentinel = commit_one(&app, id, 4).await;
+    app.live.publish(vec![sentinel.clone()]);
+    assert_eq!(ws.next_event().await["event_id"], sentinel.id);
+}
+
+#[tokio::test]
+async fn an_event_whose_publisher_failed_is_read_from_the_log() {
+    let app = spawn_app().await;
+    let nemo = app.user("nemo").await;
+    let id = nemo.id().await as i32;
+    let mut ws = nemo.socket(None).await;
+    // Committed, never handed over (its publisher died after the commit).
+    let lost = commit_one(&app, id, 1).await;
+    let next = commit_one(&app, id, 2).await;
+    app.live.publish(vec![next.clone()]);
+    let got = ws.next_event().await;
+    assert_eq!(got["event_id"], lost.id, "the missing id first: {got}");
+    assert_eq!(got["last_read_id"], 1);
+    assert_eq!(ws.next_event().await["event_id"], next.id);
+}
+
+#[tokio::test]
+async fn a_resuming_socket_gets_exactly_what_it_missed_then_live_events() {
+    let app = spawn_app().await;
+    let nemo = app.user("nemo").await;
+    let id = nemo.id().await as i32;
+    let seen = commit_one(&app, id, 1).await;
+    app.live.publish(vec![seen.clone()]);
+    let mut missed = Vec::new();
+    for marker in 2..=4 {
+        let e = commit_one(&app, id, marker).await;
+        app.live.publish(vec![e.clone()]);
+        missed.push(e);
+    }
+    let mut ws = nemo.socket(Some(seen.id)).await;
+    for want in &missed {
+        assert_eq!(ws.next_event().await["event_id"], want.id);
+    }
+    let live = commit_one(&app, id, 5).await;
+    app.live.publish(vec![live.clone()]);
+    assert_eq!(ws.next_event().await["event_id"], live.id);
+}
