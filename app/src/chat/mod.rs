@@ -3,6 +3,8 @@
 //! - `model`: messages, people, pages and live events (shared; also the wire format).
 //! - `api`: server functions (`/api/people`, `/api/messages`, `/api/send`,
 //!   `/api/mark_read`, `/api/events_since`), thin adapters over `server`.
+//! - `room_api`: the room server functions (`/api/rooms_*`,
+//!   `/api/conversation_members`, `/api/conversation_page`) over `rooms` (ssr).
 //! - `server` (ssr): people, pages, sending, read markers; `directory` (ssr):
 //!   conversations and memberships, authorisation by membership; `writer`
 //!   (ssr): group commit; `peers` (ssr): recipients remembered for a few
@@ -16,12 +18,15 @@ mod conversation;
 pub mod model;
 mod page;
 mod people;
+pub mod room_api;
 pub mod state;
 
 #[cfg(feature = "ssr")]
 pub mod directory;
 #[cfg(feature = "ssr")]
 pub mod peers;
+#[cfg(feature = "ssr")]
+pub mod rooms;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]

@@ -65,6 +65,23 @@ pub struct Conversation {
     pub last_message_id: i64,
 }
 
+/// A public room in "Browse rooms".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomListing {
+    pub room: Conversation,
+    /// The viewer is a member.
+    pub joined: bool,
+}
+
+/// A page of any conversation, with what its header shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationPage {
+    pub conversation: Conversation,
+    pub messages: Vec<Message>,
+    /// True when older messages exist before the first one here.
+    pub has_more: bool,
+}
+
 /// Someone in a conversation's members panel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {

@@ -203,7 +203,7 @@ pub async fn unread_counts(
         "SELECT mb.conversation_id AS conversation_id, (
             SELECT COUNT(*) FROM messages m
             WHERE m.conversation_id = mb.conversation_id
-              AND m.id > mb.last_read_id AND m.sender_id <> mb.user_id
+              AND m.id > mb.last_read_id AND m.sender_id <> mb.user_id AND m.kind = 'text'
               AND m.id <= COALESCE((
                 SELECT m2.id FROM messages m2
                 WHERE m2.conversation_id = mb.conversation_id AND m2.id > mb.last_read_id

@@ -150,38 +150,62 @@ async fn id_of(db: &DatabaseConnection, username: &str) -> i64 {
 
 async fn id_range(db: &DatabaseConnection, a: i64, b: i64) -> (i64, i64) {
     let (lo, hi) = (a.min(b), a.max(b));
+    let conv =
+        format!("(SELECT id FROM conversations WHERE direct_lo = {lo} AND direct_hi = {hi})");
     let first = scalar(
         db,
-        &format!("SELECT MIN(id) FROM messages WHERE pair_lo = {lo} AND pair_hi = {hi}"),
+        &format!("SELECT MIN(id) FROM messages WHERE conversation_id = {conv}"),
     )
     .await;
     let last = scalar(
         db,
-        &format!("SELECT MAX(id) FROM messages WHERE pair_lo = {lo} AND pair_hi = {hi}"),
+        &format!("SELECT MAX(id) FROM messages WHERE conversation_id = {conv}"),
     )
     .await;
     (first, last)
+}
+
+/// The direct conversation of `a` and `b`, made if missing; its id.
+async fn direct(db: &DatabaseConnection, a: i64, b: i64) -> i64 {
+    let (lo, hi) = (a.min(b), a.max(b));
+    db.execute_unprepared(&format!(
+        "INSERT INTO conversations (kind, is_public, direct_lo, direct_hi, created_at, last_message_id)
+         SELECT 'direct', FALSE, {lo}, {hi}, 0, 0
+         WHERE NOT EXISTS (SELECT 1 FROM conversations WHERE direct_lo = {lo} AND direct_hi = {hi});
+         INSERT OR IGNORE INTO memberships (conversation_id, user_id, role, last_read_id, notify, joined_at)
+         SELECT id, {lo}, 'member', 0, 'all', 0 FROM conversations WHERE direct_lo = {lo} AND direct_hi = {hi};
+         INSERT OR IGNORE INTO memberships (conversation_id, user_id, role, last_read_id, notify, joined_at)
+         SELECT id, {hi}, 'member', 0, 'all', 0 FROM conversations WHERE direct_lo = {lo} AND direct_hi = {hi}"
+    ))
+    .await
+    .expect("direct conversation");
+    scalar(
+        db,
+        &format!("SELECT id FROM conversations WHERE direct_lo = {lo} AND direct_hi = {hi}"),
+    )
+    .await
 }
 
 /// `size` messages between `a` and `b` (alternating senders); from 10,000 up,
 /// interleaved one for one with messages between `a` and `noise`.
 async fn seed(db: &DatabaseConnection, a: i64, b: i64, noise: i64, size: u64) {
     let step = if size >= 10_000 { 2 } else { 1 };
-    let (lo, hi) = (a.min(b), a.max(b));
-    let (nlo, nhi) = (a.min(noise), a.max(noise));
+    let (pair, noisy) = (direct(db, a, b).await, direct(db, a, noise).await);
     let now = app::db::now_millis();
     let sql = format!(
-        "INSERT INTO messages (sender_id, recipient_id, pair_lo, pair_hi, body, client_id, created_at)
+        "INSERT INTO messages (conversation_id, sender_id, kind, body, client_id, created_at)
          WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x + 1 < {total})
          SELECT
+           CASE WHEN x % {step} = 0 THEN {pair} ELSE {noisy} END,
            CASE WHEN x % {step} = 0 THEN (CASE WHEN (x / {step}) % 2 = 0 THEN {a} ELSE {b} END) ELSE {a} END,
-           CASE WHEN x % {step} = 0 THEN (CASE WHEN (x / {step}) % 2 = 0 THEN {b} ELSE {a} END) ELSE {noise} END,
-           CASE WHEN x % {step} = 0 THEN {lo} ELSE {nlo} END,
-           CASE WHEN x % {step} = 0 THEN {hi} ELSE {nhi} END,
+           'text',
            'Seeded message number ' || x || ', long enough to look like a real line of chat.',
            'seed-' || {b} || '-' || x,
            {now} - ({total} - x) * 1000
-         FROM c",
+         FROM c;
+         UPDATE conversations SET last_message_id =
+           (SELECT COALESCE(MAX(m.id), 0) FROM messages m WHERE m.conversation_id = conversations.id)
+         WHERE id IN ({pair}, {noisy})",
         total = size * step,
     );
     db.execute_unprepared(&sql).await.expect("seed messages");

@@ -19,8 +19,8 @@ use std::{
 };
 
 use app::{
-    chat::writer::{NewMessage, Writer},
-    live::hub::Hub,
+    chat::writer::{NewMessage, Target, Writer},
+    live::{InProcess, Live, hub::Hub},
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
 
@@ -209,6 +209,15 @@ async fn fresh_db() -> (tempfile::TempDir, DatabaseConnection) {
     )
     .await
     .expect("session");
+    // Their direct conversation (the writer's sends to `b` land in it).
+    db.execute_unprepared(
+        "INSERT INTO conversations (id, kind, is_public, direct_lo, direct_hi, created_at, last_message_id)
+         VALUES (1, 'direct', FALSE, 1, 2, 0, 0);
+         INSERT INTO memberships (conversation_id, user_id, role, last_read_id, notify, joined_at)
+         VALUES (1, 1, 'member', 0, 'all', 0), (1, 2, 'member', 0, 'all', 0)",
+    )
+    .await
+    .expect("conversation");
     (dir, db)
 }
 
@@ -227,7 +236,7 @@ async fn one_commit_per_message(in_flight: usize, secs: u64) -> f64 {
                     let txn = db.begin().await.expect("begin");
                     txn.execute_raw(Statement::from_sql_and_values(
                         txn.get_database_backend(),
-                        "INSERT INTO messages (sender_id, recipient_id, pair_lo, pair_hi, body, client_id, created_at) VALUES (1, 2, 1, 2, 'durable', ?, 0)",
+                        "INSERT INTO messages (conversation_id, sender_id, kind, body, client_id, created_at) VALUES (1, 1, 'text', 'durable', ?, 0)",
                         [format!("naive-{w:05}-{seq:09}").into()],
                     ))
                     .await
@@ -248,7 +257,10 @@ async fn one_commit_per_message(in_flight: usize, secs: u64) -> f64 {
 /// `in_flight` tasks sending through Kanect's writer on a fresh database.
 async fn group_commit_direct(in_flight: usize, secs: u64) -> f64 {
     let (_dir, db) = fresh_db().await;
-    let writer = Writer::start(db, Hub::new());
+    let live: Arc<dyn Live> = InProcess::start(db.clone(), Hub::new())
+        .await
+        .expect("live layer");
+    let writer = Writer::start(db, live);
     let done = Arc::new(AtomicU64::new(0));
     let t0 = Instant::now();
     let stop = t0 + Duration::from_secs(secs);
@@ -261,7 +273,7 @@ async fn group_commit_direct(in_flight: usize, secs: u64) -> f64 {
                     writer
                         .send(NewMessage {
                             sender_id: 1,
-                            recipient_id: 2,
+                            target: Target::Person(2),
                             body: "durable".into(),
                             client_id: format!("direct-{w:05}-{seq:09}"),
                             session_id: "bench-session".into(),
