@@ -40,6 +40,9 @@ pub struct Settings {
     pub signups_per_ip_per_hour: u32,
     /// Accounts everyone together may create per hour.
     pub signups_per_hour: u32,
+    /// Days the event log keeps events. A tab offline for longer is told to
+    /// reload what it shows (`resync`) instead of replaying.
+    pub event_retention_days: u32,
 }
 
 impl Default for Settings {
@@ -59,6 +62,7 @@ impl Default for Settings {
             sockets_per_ip: 1_000,
             signups_per_ip_per_hour: 10,
             signups_per_hour: 200,
+            event_retention_days: 30,
         }
     }
 }
@@ -70,6 +74,12 @@ impl Settings {
             return Err(format!(
                 "session_days = {}: use 1 to 365",
                 self.session_days
+            ));
+        }
+        if !(1..=3650).contains(&self.event_retention_days) {
+            return Err(format!(
+                "event_retention_days = {}: use 1 to 3650",
+                self.event_retention_days
             ));
         }
         if self.login_max_failures == 0 {

@@ -60,7 +60,10 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let cleanup = tokio::spawn(clean_expired_sessions(self.state.db.clone()));
+        let cleanup = tokio::spawn(clean_up(
+            self.state.db.clone(),
+            self.state.settings.event_retention_days,
+        ));
         let result = serve::serve(self.listener, self.router, shutdown).await;
         cleanup.abort();
         result
@@ -209,7 +212,8 @@ fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-async fn clean_expired_sessions(db: sea_orm::DatabaseConnection) {
+/// Hourly: removes expired sessions and events older than the retention.
+async fn clean_up(db: sea_orm::DatabaseConnection, event_retention_days: u32) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
@@ -217,6 +221,12 @@ async fn clean_expired_sessions(db: sea_orm::DatabaseConnection) {
             Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "expired-session cleanup failed"),
+        }
+        let before = app::db::now_millis() - i64::from(event_retention_days) * 86_400_000;
+        match app::events::log::prune(&db, before).await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "old events removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "event cleanup failed"),
         }
     }
 }

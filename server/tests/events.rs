@@ -97,3 +97,33 @@ async fn a_resuming_socket_gets_exactly_what_it_missed_then_live_events() {
     app.live.publish(vec![live.clone()]);
     assert_eq!(ws.next_event().await["event_id"], live.id);
 }
+
+#[tokio::test]
+async fn a_tab_behind_what_the_log_keeps_is_told_to_resync() {
+    let app = spawn_app().await;
+    let nemo = app.user("nemo").await;
+    let id = nemo.id().await as i32;
+    let old = commit_one(&app, id, 1).await;
+    let newer = commit_one(&app, id, 2).await;
+    // Everything so far is past the retention.
+    log::prune(&app.db, app::db::now_millis() + 1)
+        .await
+        .unwrap();
+    let mut ws = nemo.socket(Some(old.id - 1)).await;
+    let resync = ws.next_event().await;
+    assert_eq!(resync["type"], "resync", "{resync}");
+    assert_eq!(resync["cursor"], newer.id);
+    let polled = nemo
+        .call("events_since", &[("after", &(old.id - 1).to_string())])
+        .await
+        .json();
+    assert_eq!(polled.as_array().unwrap().len(), 1);
+    assert!(polled[0].as_str().unwrap().contains(r#""type":"resync""#));
+    // Up to date: nothing to replay, and a tab from the future starts afresh.
+    let mut current = nemo.socket(Some(newer.id)).await;
+    let sentinel = commit_one(&app, id, 3).await;
+    app.live.publish(vec![newer, sentinel.clone()]);
+    assert_eq!(current.next_event().await["event_id"], sentinel.id);
+    let mut ahead = nemo.socket(Some(sentinel.id + 100)).await;
+    assert_eq!(ahead.next_event().await["type"], "resync");
+}

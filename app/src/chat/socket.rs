@@ -40,7 +40,7 @@ use tower_sessions::Session;
 
 use super::{
     model::{ClientFrame, Event},
-    server::{SendPath, SendTo},
+    server::{Missed, SendPath, SendTo, missed},
 };
 use crate::{
     auth::{CurrentUser, server::current_user, session_store::expiry_of},
@@ -177,23 +177,22 @@ async fn replay(
     cursor: i64,
     socket: &mut WebSocket,
 ) -> Option<i64> {
-    let resync = |cursor| frame_of(&Event::Resync { cursor });
-    if after >= cursor {
-        return Some(cursor.max(after));
-    }
-    let oldest = log::oldest(&state.db).await.ok()?;
-    if oldest.is_some_and(|oldest| after + 1 < oldest) {
-        return send(socket, &resync(cursor).text).await.then_some(cursor);
-    }
-    let missed = log::since(&state.db, me, after, cursor, REPLAY_LIMIT + 1)
+    match missed(&state.db, me, after, cursor, REPLAY_LIMIT)
         .await
-        .ok()?;
-    if missed.len() as u64 > REPLAY_LIMIT {
-        return send(socket, &resync(cursor).text).await.then_some(cursor);
-    }
-    for event in missed {
-        if !send(socket, &event.frame).await {
-            return None;
+        .ok()?
+    {
+        Missed::Events(events) => {
+            for event in events {
+                if !send(socket, &event.frame).await {
+                    return None;
+                }
+            }
+        }
+        Missed::Resync => {
+            let resync = frame_of(&Event::Resync { cursor });
+            if !send(socket, &resync.text).await {
+                return None;
+            }
         }
     }
     Some(cursor)
