@@ -118,7 +118,7 @@ mod browser {
                 match events_since(after).await {
                     Ok(frames) => {
                         for frame in frames {
-                            if let Ok(incoming) = serde_json::from_str::<Incoming>(&frame) {
+                            if let Some(incoming) = Incoming::parse(&frame) {
                                 on_event(incoming);
                             }
                         }
@@ -162,7 +162,7 @@ mod browser {
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             c.borrow_mut().last_frame = now();
             if let Some(text) = ev.data().as_string()
-                && let Ok(event) = serde_json::from_str::<Incoming>(&text)
+                && let Some(event) = Incoming::parse(&text)
             {
                 if matches!(event.event, Event::Hello { .. }) {
                     c.borrow_mut().attempts = 0;

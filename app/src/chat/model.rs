@@ -186,12 +186,26 @@ impl Event {
 
 /// A frame as a client reads it: the event, and its id when it is logged.
 /// A client resumes with `after=<the last event_id it applied>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incoming {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<i64>,
-    #[serde(flatten)]
     pub event: Event,
+}
+
+impl Incoming {
+    /// Reads one frame (`None`: not an event this client knows). The id is
+    /// read on its own rather than through `#[serde(flatten)]`, which would
+    /// cost the browser bundle a second buffering deserializer.
+    pub fn parse(frame: &str) -> Option<Self> {
+        #[derive(Deserialize)]
+        struct Id {
+            #[serde(default)]
+            event_id: Option<i64>,
+        }
+        let event = serde_json::from_str(frame).ok()?;
+        let Id { event_id } = serde_json::from_str(frame).ok()?;
+        Some(Self { event_id, event })
+    }
 }
 
 /// What a client may send over `/ws`, one JSON object per text frame.
@@ -384,7 +398,7 @@ mod tests {
     #[test]
     fn logged_frames_carry_their_event_id() {
         let frame = r#"{"event_id":42,"type":"read","conversation_id":3,"last_read_id":9}"#;
-        let incoming: Incoming = serde_json::from_str(frame).unwrap();
+        let incoming = Incoming::parse(frame).unwrap();
         assert_eq!(incoming.event_id, Some(42));
         assert_eq!(
             incoming.event,
@@ -393,7 +407,7 @@ mod tests {
                 last_read_id: 9
             }
         );
-        let bare: Incoming = serde_json::from_str(r#"{"type":"heartbeat"}"#).unwrap();
+        let bare = Incoming::parse(r#"{"type":"heartbeat"}"#).unwrap();
         assert_eq!((bare.event_id, bare.event), (None, Event::Heartbeat));
     }
 }
