@@ -44,7 +44,7 @@ use crate::{
         lazy::{AuditRoute, DashboardRoute, MessagesRoute, SettingsRoute, UsersRoute},
     },
     auth::pages::{LoginPage, SignupPage},
-    chat::ChatPage,
+    chat::{ChatPage, OldChatLink},
     layout::{NotFound, TopBar},
 };
 
@@ -114,8 +114,14 @@ fn Frame() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     // Async: rendered whole before the response starts, so a
                     // redirect (anonymous visitor, logged-in visitor) is a real 302.
-                    <Route path=path!("/") view=ChatPage ssr=SsrMode::Async />
-                    <Route path=path!("/chats/:username") view=ChatPage ssr=SsrMode::Async />
+                    <ParentRoute path=path!("") view=ChatPage ssr=SsrMode::Async>
+                        <Route path=path!("") view=|| () />
+                        <Route path=path!("dm/:username") view=|| () />
+                        <Route path=path!("rooms") view=|| () />
+                        <Route path=path!("rooms/new") view=|| () />
+                        <Route path=path!("rooms/:id") view=|| () />
+                    </ParentRoute>
+                    <Route path=path!("/chats/:username") view=OldChatLink ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>

@@ -9,7 +9,7 @@
 //!   conversations and memberships, authorisation by membership; `writer`
 //!   (ssr): group commit; `peers` (ssr): recipients remembered for a few
 //!   seconds; `socket` (ssr): the `/ws` endpoint speaking `model::Event`.
-//! - `state`, `people`, `conversation`, `page`: the UI; `connection`: the
+//! - `state`, `people`, `rooms_ui`, `conversation`, `page`: the UI; `connection`: the
 //!   browser's reconnecting socket (polling `events_since` without one).
 
 pub mod api;
@@ -19,6 +19,7 @@ pub mod model;
 mod page;
 mod people;
 pub mod room_api;
+mod rooms_ui;
 pub mod state;
 
 #[cfg(feature = "ssr")]
@@ -34,4 +35,4 @@ pub mod socket;
 #[cfg(feature = "ssr")]
 pub mod writer;
 
-pub use page::ChatPage;
+pub use page::{ChatPage, OldChatLink};

@@ -73,6 +73,15 @@ pub struct RoomListing {
     pub joined: bool,
 }
 
+/// A room in the sidebar: the room and the viewer's unread count in it
+/// (capped at 100), and their role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomEntry {
+    pub room: Conversation,
+    pub unread: u32,
+    pub role: Role,
+}
+
 /// A page of any conversation, with what its header shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationPage {

@@ -1,13 +1,54 @@
-//! The chat view at `/` and `/chats/:username`: People on the left, the chosen
-//! conversation (or a welcome) on the right; one column on a phone. Anonymous
-//! visitors are sent to `/login` (on the server with a real redirect: the
-//! server knows the visitor before it renders).
+//! The chat view: the sidebar (Rooms, then Direct messages) on the left, and
+//! on the right what the address names — `/dm/:username`, `/rooms/:id`,
+//! `/rooms` (browse), `/rooms/new`, or a welcome at `/`. On a phone the
+//! sidebar and the pane are separate screens (the pane has a back link).
+//! Anonymous visitors are sent to `/login` (on the server with a real
+//! redirect: the server knows the visitor before it renders). Old
+//! `/chats/:username` links redirect to `/dm/:username`.
 
 use leptos::prelude::*;
-use leptos_router::{components::Redirect, hooks::use_params_map};
+use leptos_router::{
+    components::Redirect,
+    hooks::{use_location, use_params_map},
+};
 
-use super::{conversation::Conversation, people::PeoplePanel, state::Chat};
+use super::{
+    conversation::Conversation,
+    people::PeoplePanel,
+    rooms_ui::{BrowseRooms, NewRoom, RoomsPanel},
+    state::{Chat, Target},
+};
 use crate::{auth::CurrentUser, session::use_auth};
+
+/// What the right-hand pane shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pane {
+    Welcome,
+    Open(Target),
+    Browse,
+    NewRoom,
+    Missing,
+}
+
+fn pane_of(path: &str) -> Pane {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match parts.as_slice() {
+        [""] => Pane::Welcome,
+        ["dm", name] if !name.is_empty() => Pane::Open(Target::Direct((*name).to_owned())),
+        ["rooms"] => Pane::Browse,
+        ["rooms", "new"] => Pane::NewRoom,
+        ["rooms", id] => id.parse().map_or(Pane::Missing, |id| Pane::Open(Target::Room(id))),
+        _ => Pane::Missing,
+    }
+}
+
+/// `/chats/:username`, the old address of a direct conversation.
+#[component]
+pub fn OldChatLink() -> impl IntoView {
+    let params = use_params_map();
+    let name = params.with_untracked(|p| p.get("username").unwrap_or_default());
+    view! { <Redirect path=format!("/dm/{name}") /> }
+}
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
@@ -44,22 +85,60 @@ fn ChatLayout(me: CurrentUser) -> impl IntoView {
         let connection = send_wrapper::SendWrapper::new(chat.connect());
         on_cleanup(move || connection.stop());
     });
-    let params = use_params_map();
-    let current = Signal::derive(move || params.with(|p| p.get("username")));
+    let location = use_location();
+    let pane = Memo::new(move |_| location.pathname.with(|p| pane_of(p)));
+    let current_person = Signal::derive(move || match pane.get() {
+        Pane::Open(Target::Direct(name)) => Some(name),
+        _ => None,
+    });
+    let current_room = Signal::derive(move || match pane.get() {
+        Pane::Open(Target::Room(id)) => Some(id),
+        _ => None,
+    });
     view! {
-        <div class="chat" class:has-peer=move || current.get().is_some()>
-            <PeoplePanel current=current />
-            {move || match current.get() {
-                Some(_) => view! {
-                    <Conversation peer=Signal::derive(move || current.get().unwrap_or_default()) />
-                }.into_any(),
-                None => view! {
+        <div class="chat" class:has-peer=move || pane.get() != Pane::Welcome>
+            <nav class="people sidebar" aria-label="Conversations">
+                <RoomsPanel current=current_room />
+                <PeoplePanel current=current_person />
+            </nav>
+            {move || match pane.get() {
+                Pane::Open(target) => {
+                    let target = Signal::derive(move || match pane.get() {
+                        Pane::Open(t) => t,
+                        _ => target.clone(),
+                    });
+                    view! { <Conversation target=target /> }.into_any()
+                }
+                Pane::Browse => view! { <BrowseRooms /> }.into_any(),
+                Pane::NewRoom => view! { <NewRoom /> }.into_any(),
+                Pane::Welcome => view! {
                     <section class="conversation welcome">
                         <h2>"Kanect"</h2>
                         <p>"Be in touch with your favourite people."</p>
                     </section>
                 }.into_any(),
+                Pane::Missing => view! {
+                    <section class="conversation welcome">
+                        <h2>"Nothing here"</h2>
+                        <p>"This conversation does not exist, or you are not in it."</p>
+                    </section>
+                }.into_any(),
             }}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_name_their_pane() {
+        assert_eq!(pane_of("/"), Pane::Welcome);
+        assert_eq!(pane_of("/dm/nemo"), Pane::Open(Target::Direct("nemo".into())));
+        assert_eq!(pane_of("/rooms"), Pane::Browse);
+        assert_eq!(pane_of("/rooms/new"), Pane::NewRoom);
+        assert_eq!(pane_of("/rooms/12"), Pane::Open(Target::Room(12)));
+        assert_eq!(pane_of("/rooms/x"), Pane::Missing);
     }
 }

@@ -65,8 +65,8 @@ pub fn PeoplePanel(#[prop(into)] current: Signal<Option<String>>) -> impl IntoVi
     });
     let (filter, set_filter) = signal(String::new());
     view! {
-        <aside class="people" aria-label="People">
-            <h2>"People"</h2>
+        <section class="people-section" aria-label="Direct messages">
+            <div class="section-head"><h2>"Direct messages"</h2></div>
             <input
                 class="people-filter"
                 type="search"
@@ -97,7 +97,7 @@ pub fn PeoplePanel(#[prop(into)] current: Signal<Option<String>>) -> impl IntoVi
                                 {
                                     let name = p.username.clone();
                                     let key = name.to_lowercase();
-                                    let href = format!("/chats/{name}");
+                                    let href = format!("/dm/{name}");
                                     let id = p.id;
                                     let shown = move || filter.with(|f| key.contains(&f.trim().to_lowercase()));
                                     let active = {
@@ -127,7 +127,7 @@ pub fn PeoplePanel(#[prop(into)] current: Signal<Option<String>>) -> impl IntoVi
                     .into_any()
                 })}
             </Transition>
-        </aside>
+        </section>
     }
 }
 

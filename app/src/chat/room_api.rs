@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::model::{Conversation, ConversationPage, Member, RoomListing};
+use super::model::{Conversation, ConversationPage, Member, RoomEntry, RoomListing};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -46,6 +46,18 @@ pub async fn create_room(
                 &names(&members),
             )
             .await
+        }
+        .await,
+    )
+}
+
+/// The caller's rooms, most recently active first, with unread counts.
+#[server(endpoint = "rooms_mine")]
+pub async fn my_rooms() -> Result<Vec<RoomEntry>, AppError> {
+    crate::error::reply(
+        async {
+            let (state, me) = caller().await?;
+            super::rooms::mine(&state.db, &me).await
         }
         .await,
     )

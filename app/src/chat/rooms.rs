@@ -16,7 +16,7 @@ use sea_orm::{
 
 use super::{
     directory::{self, MEMBER, OWNER, ROOM, membership_of, summary},
-    model::{Conversation, Event, Member, Role, RoomListing},
+    model::{Conversation, Event, Member, Role, RoomEntry, RoomListing},
     server::to_message,
 };
 use crate::{
@@ -283,6 +283,34 @@ pub async fn create(
     );
     finish(txn, live, events).await?;
     Ok(view)
+}
+
+/// The rooms `me` is in, most recently active first, with unread counts.
+pub async fn mine(db: &DatabaseConnection, me: &CurrentUser) -> Result<Vec<RoomEntry>, AppError> {
+    let memberships: std::collections::HashMap<i32, membership::Model> = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(me.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.conversation_id, m))
+        .collect();
+    let rooms = conversation::Entity::find()
+        .filter(conversation::Column::Kind.eq(ROOM))
+        .filter(conversation::Column::Id.is_in(memberships.keys().copied()))
+        .order_by_desc(conversation::Column::LastMessageId)
+        .all(db)
+        .await?;
+    let unread = super::server::unread_counts(db, me.id).await?;
+    let mut out = Vec::with_capacity(rooms.len());
+    for room in rooms {
+        let count = member_count(db, room.id).await?;
+        out.push(RoomEntry {
+            unread: unread.get(&room.id).copied().unwrap_or(0),
+            role: memberships.get(&room.id).map_or(Role::Member, role_of),
+            room: summary(&room, count),
+        });
+    }
+    Ok(out)
 }
 
 /// Public rooms that are not archived, most recently active first, with

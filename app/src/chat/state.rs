@@ -14,9 +14,18 @@ use leptos::prelude::*;
 
 use super::{
     connection::{self, Connection, Live},
-    model::{Event, Incoming, Kind, Message},
+    model::{Conversation, Event, Incoming, Kind, Message},
 };
 use crate::auth::CurrentUser;
+
+/// What the conversation pane shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The direct conversation with this username.
+    Direct(String),
+    /// A room, by id.
+    Room(i32),
+}
 
 /// What live events changed in one conversation since the lists were fetched.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,6 +49,14 @@ pub struct Chat {
     pub activity: RwSignal<HashMap<i32, Activity>>,
     /// Direct conversations learned live: peer id → conversation id.
     pub directs: RwSignal<HashMap<i32, i32>>,
+    /// Rooms as the latest live event described them, by id.
+    pub rooms: RwSignal<HashMap<i32, Conversation>>,
+    /// Rooms this user left or was removed from while the tab was open.
+    pub left: RwSignal<HashSet<i32>>,
+    /// Bumped when rooms or their members changed (lists refetch).
+    pub rooms_version: RwSignal<u32>,
+    /// Usernames by id, as far as this tab knows them.
+    pub names: RwSignal<HashMap<i32, String>>,
     /// Bumped when fetched lists must be fetched again (`resync`).
     pub resync: RwSignal<u32>,
     /// Ids of messages an admin deleted while this tab was open.
@@ -59,6 +76,10 @@ impl Chat {
             incoming: RwSignal::new(Vec::new()),
             activity: RwSignal::new(HashMap::new()),
             directs: RwSignal::new(HashMap::new()),
+            rooms: RwSignal::new(HashMap::new()),
+            left: RwSignal::new(HashSet::new()),
+            rooms_version: RwSignal::new(0),
+            names: RwSignal::new(HashMap::new()),
             resync: RwSignal::new(0),
             deleted: RwSignal::new(HashSet::new()),
         }
@@ -104,6 +125,15 @@ impl Chat {
         self.resync.update(|n| *n += 1);
     }
 
+    fn count_member(&self, conversation_id: i32, by: i32) {
+        self.rooms.update(|r| {
+            if let Some(room) = r.get_mut(&conversation_id) {
+                room.member_count = room.member_count.saturating_add_signed(by);
+            }
+        });
+        self.rooms_version.update(|n| *n += 1);
+    }
+
     /// The direct conversation with `peer`, if this tab learned it live.
     pub fn direct_with(&self, peer: i32) -> Option<i32> {
         self.directs.with(|d| d.get(&peer).copied())
@@ -130,17 +160,38 @@ impl Chat {
                 conversation_id,
                 last_read_id,
             } => self.read(conversation_id, last_read_id),
-            Event::Conversation { conversation } => {
-                if let (Kind::Direct, Some(peer)) = (conversation.kind, conversation.peer_id) {
-                    self.directs.update(|d| {
-                        d.insert(peer, conversation.id);
+            Event::Conversation { conversation } => match (conversation.kind, conversation.peer_id) {
+                (Kind::Direct, Some(peer)) => self.directs.update(|d| {
+                    d.insert(peer, conversation.id);
+                }),
+                (Kind::Direct, None) => {}
+                (Kind::Room, _) => {
+                    self.left.update(|l| {
+                        l.remove(&conversation.id);
+                    });
+                    self.rooms.update(|r| {
+                        r.insert(conversation.id, conversation);
+                    });
+                    self.rooms_version.update(|n| *n += 1);
+                }
+            },
+            Event::MemberJoined {
+                conversation_id, ..
+            } => {
+                self.count_member(conversation_id, 1);
+            }
+            Event::MemberLeft {
+                conversation_id,
+                user_id,
+            } => {
+                if user_id == self.my_id() {
+                    self.left.update(|l| {
+                        l.insert(conversation_id);
                     });
                 }
+                self.count_member(conversation_id, -1);
             }
-            Event::Heartbeat
-            | Event::SendFailed { .. }
-            | Event::MemberJoined { .. }
-            | Event::MemberLeft { .. } => {}
+            Event::Heartbeat | Event::SendFailed { .. } => {}
             Event::MessageDeleted { message_id, .. } => {
                 self.deleted.update(|d| {
                     d.insert(message_id);

@@ -1,20 +1,59 @@
-//! The conversation panel for `/chats/:username`: history (newest page first,
-//! older pages on scrolling up), live messages, pending/failed sends with
-//! retry, and the composer (Enter sends, Shift+Enter breaks the line).
+//! The conversation panel, for a direct conversation (`/dm/:username`) or a
+//! room (`/rooms/:id`): history (newest page first, older pages on scrolling
+//! up), live messages, pending/failed sends with retry, and the composer.
+//! `header` shows who or what it is; `composer` is the text box.
+
+mod composer;
+mod header;
 
 use leptos::{html, prelude::*, task::spawn_local};
 
+use self::{composer::Composer, header::Header};
 use super::{
     api::{fetch_messages, mark_read, send_message},
-    model::{BODY_MAX_CHARS, Message},
-    state::use_chat,
+    model::{Conversation as Room, Message},
+    room_api::fetch_conversation,
+    state::{Target, use_chat},
 };
+use crate::error::AppError;
 
 #[derive(Clone, PartialEq)]
 struct Pending {
     client_id: String,
     body: String,
     failed: bool,
+}
+
+/// One page of history, whichever kind of conversation.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Loaded {
+    /// `None`: a direct conversation that has no message yet.
+    pub conversation_id: Option<i32>,
+    /// The other person, in a direct conversation.
+    pub peer_id: Option<i32>,
+    /// The room, in a room.
+    pub room: Option<Room>,
+    pub messages: Vec<Message>,
+    pub has_more: bool,
+}
+
+async fn load(target: Target, before: Option<i64>) -> Result<Loaded, AppError> {
+    match target {
+        Target::Direct(peer) => fetch_messages(peer, before).await.map(|p| Loaded {
+            conversation_id: p.conversation_id,
+            peer_id: Some(p.peer_id),
+            room: None,
+            messages: p.messages,
+            has_more: p.has_more,
+        }),
+        Target::Room(id) => fetch_conversation(id, before).await.map(|p| Loaded {
+            conversation_id: Some(p.conversation.id),
+            peer_id: None,
+            room: Some(p.conversation),
+            messages: p.messages,
+            has_more: p.has_more,
+        }),
+    }
 }
 
 fn new_client_id() -> String {
@@ -45,59 +84,54 @@ fn time_of(ms: i64) -> (String, String) {
 }
 
 #[component]
-pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
+pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     let chat = use_chat();
     let me = chat.me.with_value(|m| m.id);
     let first = Resource::new(
-        move || (peer.get(), chat.resync.get()),
-        |(peer, _)| fetch_messages(peer, None),
+        move || (target.get(), chat.resync.get()),
+        |(target, _)| load(target, None),
     );
     let older = RwSignal::new(Vec::<Message>::new());
     let has_more = RwSignal::new(false);
     let loading_older = RwSignal::new(false);
     let pending = RwSignal::new(Vec::<Pending>::new());
-    let draft = RwSignal::new(String::new());
     let list: NodeRef<html::Div> = NodeRef::new();
     let stick = RwSignal::new(true);
     let unseen = RwSignal::new(false);
     let marked = RwSignal::new(0i64);
 
     Effect::new(move |_| {
-        peer.track();
+        target.track();
         older.set(Vec::new());
         pending.set(Vec::new());
         stick.set(true);
     });
 
-    // Whether older messages exist (from the newest page until an older page
-    // says), and who the peer is, for the presence line. (An effect, so the
-    // header does not read `first`: on the server a resource is read inside
-    // its `<Transition>` only.)
-    let peer_id = RwSignal::new(0);
+    // What the header needs, kept out of `first` (on the server a resource is
+    // read inside its `<Transition>` only).
+    let loaded = RwSignal::new(None::<Loaded>);
     Effect::new(move |_| {
         if let Some(Ok(page)) = first.get() {
             has_more.set(page.has_more);
-            peer_id.set(page.peer_id);
+            loaded.set(Some(page));
         }
     });
-    // The conversation's id: from the page, or — when the two never talked —
-    // from the first message either of them sends.
+    // The conversation's id: from the page, or — when two people never
+    // talked — from the first message either of them sends.
     let conversation_id = Memo::new(move |_| {
         let page = first.get().and_then(Result::ok)?;
         page.conversation_id
-            .or_else(|| chat.direct_with(page.peer_id))
+            .or_else(|| page.peer_id.and_then(|p| chat.direct_with(p)))
     });
 
     // Everything shown: older pages, the first page, then live messages.
     let messages = Memo::new(move |_| {
         let Some(Ok(page)) = first.get() else {
-            return (0, Vec::new());
+            return Vec::new();
         };
-        has_more.set(page.has_more || !older.with(|o| o.is_empty()) && has_more.get_untracked());
         let mut all = older.get();
         all.extend(page.messages.iter().cloned());
         let newest = all.last().map_or(0, |m| m.id);
-        let pid = page.peer_id;
         if let Some(cid) = conversation_id.get() {
             chat.incoming.with(|inc| {
                 all.extend(
@@ -109,7 +143,7 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
         }
         chat.deleted
             .with(|gone| all.retain(|m| !gone.contains(&m.id)));
-        (pid, all)
+        all
     });
 
     // Sends still waiting for their answer. One whose message already came
@@ -117,7 +151,7 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
     // once, as the stored message.
     let unsent = Memo::new(move |_| {
         let waiting = pending.get();
-        messages.with(|(_, all)| {
+        messages.with(|all| {
             waiting
                 .into_iter()
                 .filter(|p| {
@@ -129,10 +163,10 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
         })
     });
 
-    // Mark read up to the newest message from the peer.
+    // Mark read up to the newest message from someone else.
     Effect::new(move |_| {
-        let (pid, all) = messages.get();
-        if let Some(last) = all.iter().rev().find(|m| m.sender_id == pid)
+        let all = messages.get();
+        if let Some(last) = all.iter().rev().find(|m| m.sender_id != me && !m.system)
             && last.id > marked.get_untracked()
         {
             marked.set(last.id);
@@ -151,7 +185,7 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
     // the top, or a deletion, is not news.
     let newest_shown = StoredValue::new(0i64);
     Effect::new(move |_| {
-        let newest = messages.with(|(_, all)| all.last().map_or(0, |m| m.id));
+        let newest = messages.with(|all| all.last().map_or(0, |m| m.id));
         let arrived = newest > newest_shown.get_value();
         newest_shown.set_value(newest);
         pending.track();
@@ -174,13 +208,13 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
             unseen.set(false);
         }
         if el.scroll_top() < 40 && has_more.get_untracked() && !loading_older.get_untracked() {
-            let Some(oldest) = messages.with_untracked(|(_, all)| all.first().map(|m| m.id)) else {
+            let Some(oldest) = messages.with_untracked(|all| all.first().map(|m| m.id)) else {
                 return;
             };
             loading_older.set(true);
             let before_height = el.scroll_height();
             spawn_local(async move {
-                if let Ok(page) = fetch_messages(peer.get_untracked(), Some(oldest)).await {
+                if let Ok(page) = load(target.get_untracked(), Some(oldest)).await {
                     has_more.set(page.has_more);
                     older.update(|o| {
                         let mut merged = page.messages;
@@ -199,9 +233,12 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
     };
 
     let deliver = move |p: Pending| {
-        let to = peer.get_untracked();
+        let (to, room) = match target.get_untracked() {
+            Target::Direct(peer) => (peer, None),
+            Target::Room(id) => (String::new(), Some(id)),
+        };
         spawn_local(async move {
-            match send_message(to, None, p.body.clone(), p.client_id.clone()).await {
+            match send_message(to, room, p.body.clone(), p.client_id.clone()).await {
                 Ok(message) => {
                     pending.update(|v| v.retain(|x| x.client_id != p.client_id));
                     chat.add_message(message);
@@ -214,33 +251,28 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
             }
         });
     };
-    let submit = move || {
-        let body = draft.get_untracked();
-        if body.trim().is_empty() || body.chars().count() > BODY_MAX_CHARS {
-            return;
-        }
+    let on_send = move |body: String| {
         let p = Pending {
             client_id: new_client_id(),
             body,
             failed: false,
         };
         pending.update(|v| v.push(p.clone()));
-        draft.set(String::new());
         stick.set(true);
         deliver(p);
     };
-    let remaining = move || BODY_MAX_CHARS as i64 - draft.with(|d| d.chars().count()) as i64;
+    let archived = Signal::derive(move || {
+        let id = conversation_id.get();
+        loaded.with(|l| l.as_ref().and_then(|l| l.room.as_ref()).is_some_and(|r| {
+            chat.rooms.with(|rooms| id.and_then(|id| rooms.get(&id)).unwrap_or(r).archived)
+        }))
+    });
+    let is_room = Signal::derive(move || matches!(target.get(), Target::Room(_)));
+    let sender_name = move |id: i32| chat.names.with(|n| n.get(&id).cloned());
 
     view! {
         <section class="conversation" aria-label="Conversation">
-            <header class="conversation-head">
-                <h2>{move || peer.get()}</h2>
-                {move || {
-                    let pid = peer_id.get();
-                    let on = chat.online.with(|o| o.contains(&pid));
-                    view! { <span class="presence" class:online=on>{if on { "online" } else { "offline" }}</span> }
-                }}
-            </header>
+            <Header target=target loaded=loaded />
             <div class="messages" node_ref=list on:scroll=on_scroll role="log" aria-live="polite">
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
@@ -249,20 +281,28 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
                             Ok(_) => view! {
                                 {move || loading_older.get().then(|| view! { <p class="loading">"Loading older messages…"</p> })}
                                 {move || {
-                                    let (_, all) = messages.get();
-                                    (all.is_empty() && pending.with(|p| p.is_empty())).then(|| view! {
+                                    (messages.with(Vec::is_empty) && pending.with(|p| p.is_empty())).then(|| view! {
                                         <p class="conversation-empty">"Send a message to start the conversation."</p>
                                     })
                                 }}
-                                <For each=move || messages.get().1 key=|m| m.id let:m>
+                                <For each=move || messages.get() key=|m| m.id let:m>
                                     {
                                         let (short, full) = time_of(m.created_at);
                                         let mine = m.sender_id == me;
-                                        view! {
-                                            <article class="message" class:mine=mine data-id=m.id>
-                                                <p class="message-body">{m.body}</p>
-                                                <time title=full>{short}</time>
-                                            </article>
+                                        if m.system {
+                                            view! { <p class="system-line" data-id=m.id>{m.body}" · "<time title=full>{short}</time></p> }.into_any()
+                                        } else {
+                                            let from = (!mine && is_room.get_untracked()).then(|| {
+                                                let id = m.sender_id;
+                                                view! { <span class="sender">{move || sender_name(id).unwrap_or_default()}</span> }
+                                            });
+                                            view! {
+                                                <article class="message" class:mine=mine data-id=m.id>
+                                                    {from}
+                                                    <p class="message-body">{m.body}</p>
+                                                    <time title=full>{short}</time>
+                                                </article>
+                                            }.into_any()
                                         }
                                     }
                                 </For>
@@ -302,25 +342,7 @@ pub fn Conversation(#[prop(into)] peer: Signal<String>) -> impl IntoView {
                     stick.set(true);
                 }>"New messages ↓"</button>
             })}
-            <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
-                <textarea
-                    rows="1"
-                    aria-label="Message"
-                    placeholder="Type your message"
-                    prop:value=move || draft.get()
-                    on:input=move |ev| draft.set(event_target_value(&ev))
-                    on:keydown=move |ev| {
-                        if ev.key() == "Enter" && !ev.shift_key() {
-                            ev.prevent_default();
-                            submit();
-                        }
-                    }
-                ></textarea>
-                {move || (remaining() < 200).then(|| view! {
-                    <span class="countdown" class:over=move || remaining() < 0>{remaining}</span>
-                })}
-                <button type="submit" class="primary">"Send"</button>
-            </form>
+            <Composer on_send=on_send disabled=archived />
         </section>
     }
 }
