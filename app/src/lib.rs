@@ -114,13 +114,12 @@ fn Frame() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     // Async: rendered whole before the response starts, so a
                     // redirect (anonymous visitor, logged-in visitor) is a real 302.
-                    <ParentRoute path=path!("") view=ChatPage ssr=SsrMode::Async>
-                        <Route path=path!("") view=|| () />
-                        <Route path=path!("dm/:username") view=|| () />
-                        <Route path=path!("rooms") view=|| () />
-                        <Route path=path!("rooms/new") view=|| () />
-                        <Route path=path!("rooms/:id") view=|| () />
-                    </ParentRoute>
+                    // The chat view reads the address itself (`chat::page`).
+                    <Route path=path!("/") view=ChatPage ssr=SsrMode::Async />
+                    <Route path=path!("/dm/:username") view=ChatPage ssr=SsrMode::Async />
+                    <Route path=path!("/rooms") view=ChatPage ssr=SsrMode::Async />
+                    <Route path=path!("/rooms/new") view=ChatPage ssr=SsrMode::Async />
+                    <Route path=path!("/rooms/:id") view=ChatPage ssr=SsrMode::Async />
                     <Route path=path!("/chats/:username") view=OldChatLink ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />

@@ -6,7 +6,7 @@ test('sign up, see the chat view, log out, log back in', async ({ page }) => {
   const name = uniqueName('dora');
   await signUp(page, name);
   await expect(page).toHaveURL('/');
-  await expect(page.getByRole('heading', { name: 'People' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Direct messages' })).toBeVisible();
   await expect(page.getByTestId('me')).toHaveText(name);
 
   await page.getByRole('button', { name: 'Log out' }).click();

@@ -32,7 +32,7 @@ test('an admin deactivates, reactivates, moderates and audits', async ({ browser
   await signUp(vic, vicName);
   await signUp(cas, casName);
   await expect(cas).toHaveURL('/');
-  await cas.goto(`/chats/${vicName}`);
+  await cas.goto(`/dm/${vicName}`);
   await hydrated(cas);
   const box = cas.getByRole('textbox', { name: 'Message' });
   await box.fill('please moderate this');
@@ -63,7 +63,7 @@ test('an admin deactivates, reactivates, moderates and audits', async ({ browser
   await expect(editor.getByRole('status')).toHaveText(`${vicName} is active again.`);
   await logIn(vic, vicName);
   await expect(vic).toHaveURL('/');
-  await vic.goto(`/chats/${casName}`);
+  await vic.goto(`/dm/${casName}`);
   await hydrated(vic);
   const moderated = vic.locator('.message', { hasText: 'please moderate this' });
   await expect(moderated).toBeVisible();

@@ -27,7 +27,7 @@ test('two people chat live both ways, with presence, unread badges and history',
 
   // Amy opens Bob's conversation and writes; Bob gets it live with an unread badge.
   await bobInAmy.click();
-  await expect(amy.page).toHaveURL(`/chats/${bob.name}`);
+  await expect(amy.page).toHaveURL(`/dm/${bob.name}`);
   await expect(amy.page.getByText('Send a message to start the conversation.')).toBeVisible();
   const box = amy.page.getByRole('textbox', { name: 'Message' });
   await box.fill('hello bob');
@@ -74,7 +74,7 @@ test('scrolling up loads older messages', async ({ browser }) => {
     });
     expect(res.status(), await res.text()).toBe(200);
   }
-  await bob.page.goto(`/chats/${amy.name}`);
+  await bob.page.goto(`/dm/${amy.name}`);
   await hydrated(bob.page);
   await expect(bob.page.locator('.message-body', { hasText: /^m59$/ })).toBeVisible();
   await expect(bob.page.locator('.message')).toHaveCount(50);

@@ -31,7 +31,7 @@ test('messages still arrive by polling when the WebSocket cannot connect', async
     refused += 1;
     ws.close();
   });
-  await bob.page.goto(`/chats/${amy.name}`);
+  await bob.page.goto(`/dm/${amy.name}`);
   await hydrated(bob.page);
   await send(amy.page, bob.name, 'arrives by polling', 'poll-00000001');
   await expect(bob.page.locator('.message', { hasText: 'arrives by polling' })).toBeVisible({ timeout: 10_000 });
@@ -51,10 +51,10 @@ test('back and forward move between conversations', async ({ browser }) => {
   await amy.page.locator('.person', { hasText: bob.name }).click();
   await expect(amy.page.locator('.message', { hasText: 'from bob' })).toBeVisible();
   await amy.page.locator('.person', { hasText: cas.name }).click();
-  await expect(amy.page).toHaveURL(`/chats/${cas.name}`);
+  await expect(amy.page).toHaveURL(`/dm/${cas.name}`);
   await expect(amy.page.locator('.message', { hasText: 'from cas' })).toBeVisible();
   await amy.page.goBack();
-  await expect(amy.page).toHaveURL(`/chats/${bob.name}`);
+  await expect(amy.page).toHaveURL(`/dm/${bob.name}`);
   await expect(amy.page.locator('.conversation-head h2')).toHaveText(bob.name);
   await expect(amy.page.locator('.message', { hasText: 'from bob' })).toBeVisible();
   await expect(amy.page.locator('.message', { hasText: 'from cas' })).toHaveCount(0);
@@ -67,7 +67,7 @@ test('back and forward move between conversations', async ({ browser }) => {
 test('the composer counts down near 4,000 characters and refuses more', async ({ browser }) => {
   const amy = await person(browser, 'amy');
   const bob = await person(browser, 'bob');
-  await amy.page.goto(`/chats/${bob.name}`);
+  await amy.page.goto(`/dm/${bob.name}`);
   await hydrated(amy.page);
   const box = amy.page.getByRole('textbox', { name: 'Message' });
   await box.fill('x'.repeat(3_000));
@@ -89,7 +89,7 @@ test('a reader who scrolled up gets a "new messages" pill instead of a jump', as
   for (let i = 0; i < 40; i++) {
     await send(amy.page, bob.name, `line ${i}\nwith a second row`, `pill-${i.toString().padStart(8, '0')}`);
   }
-  await bob.page.goto(`/chats/${amy.name}`);
+  await bob.page.goto(`/dm/${amy.name}`);
   await hydrated(bob.page);
   const list = bob.page.locator('.messages');
   await expect(bob.page.locator('.message-body', { hasText: 'line 39' })).toBeInViewport();
@@ -115,7 +115,7 @@ test('a reader who scrolled up gets a "new messages" pill instead of a jump', as
 test('a sent message shows once even when it comes back live before the send is answered', async ({ browser }) => {
   const amy = await person(browser, 'amy');
   const bob = await person(browser, 'bob');
-  await amy.page.goto(`/chats/${bob.name}`);
+  await amy.page.goto(`/dm/${bob.name}`);
   await hydrated(amy.page);
   // Bob shows as online once Amy's live socket is up.
   await expect(amy.page.locator('.conversation-head .presence')).toHaveText('online', { timeout: 10_000 });

@@ -19,7 +19,7 @@ pub mod model;
 mod page;
 mod people;
 pub mod room_api;
-mod rooms_ui;
+pub mod rooms_ui;
 pub mod state;
 
 #[cfg(feature = "ssr")]

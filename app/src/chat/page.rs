@@ -15,7 +15,10 @@ use leptos_router::{
 use super::{
     conversation::Conversation,
     people::PeoplePanel,
-    rooms_ui::{BrowseRooms, NewRoom, RoomsPanel},
+    rooms_ui::{
+        RoomsPanel,
+        lazy::{browse_rooms, new_room},
+    },
     state::{Chat, Target},
 };
 use crate::{auth::CurrentUser, session::use_auth};
@@ -30,6 +33,15 @@ enum Pane {
     Missing,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Welcome,
+    Conversation,
+    Browse,
+    NewRoom,
+    Missing,
+}
+
 fn pane_of(path: &str) -> Pane {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match parts.as_slice() {
@@ -37,7 +49,9 @@ fn pane_of(path: &str) -> Pane {
         ["dm", name] if !name.is_empty() => Pane::Open(Target::Direct((*name).to_owned())),
         ["rooms"] => Pane::Browse,
         ["rooms", "new"] => Pane::NewRoom,
-        ["rooms", id] => id.parse().map_or(Pane::Missing, |id| Pane::Open(Target::Room(id))),
+        ["rooms", id] => id
+            .parse()
+            .map_or(Pane::Missing, |id| Pane::Open(Target::Room(id))),
         _ => Pane::Missing,
     }
 }
@@ -87,6 +101,20 @@ fn ChatLayout(me: CurrentUser) -> impl IntoView {
     });
     let location = use_location();
     let pane = Memo::new(move |_| location.pathname.with(|p| pane_of(p)));
+    // Which component the pane holds changes less often than what it shows:
+    // moving between conversations keeps the one `Conversation` and changes
+    // its `target`, which always names the last conversation opened.
+    let shown = Memo::new(move |_| match pane.get() {
+        Pane::Welcome => Shown::Welcome,
+        Pane::Open(_) => Shown::Conversation,
+        Pane::Browse => Shown::Browse,
+        Pane::NewRoom => Shown::NewRoom,
+        Pane::Missing => Shown::Missing,
+    });
+    let target = Memo::new(move |last: Option<&Target>| match pane.get() {
+        Pane::Open(t) => t,
+        _ => last.cloned().unwrap_or(Target::Room(0)),
+    });
     let current_person = Signal::derive(move || match pane.get() {
         Pane::Open(Target::Direct(name)) => Some(name),
         _ => None,
@@ -101,23 +129,26 @@ fn ChatLayout(me: CurrentUser) -> impl IntoView {
                 <RoomsPanel current=current_room />
                 <PeoplePanel current=current_person />
             </nav>
-            {move || match pane.get() {
-                Pane::Open(target) => {
-                    let target = Signal::derive(move || match pane.get() {
-                        Pane::Open(t) => t,
-                        _ => target.clone(),
-                    });
-                    view! { <Conversation target=target /> }.into_any()
-                }
-                Pane::Browse => view! { <BrowseRooms /> }.into_any(),
-                Pane::NewRoom => view! { <NewRoom /> }.into_any(),
-                Pane::Welcome => view! {
+            {move || match shown.get() {
+                Shown::Conversation => view! { <Conversation target=target /> }.into_any(),
+                // Lazily loaded code (`rooms_ui::lazy`).
+                Shown::Browse => view! {
+                    <Suspense fallback=|| view! { <section class="conversation"><p class="loading">"Loading…"</p></section> }>
+                        {Suspend::new(async { browse_rooms().await })}
+                    </Suspense>
+                }.into_any(),
+                Shown::NewRoom => view! {
+                    <Suspense fallback=|| view! { <section class="conversation"><p class="loading">"Loading…"</p></section> }>
+                        {Suspend::new(async { new_room().await })}
+                    </Suspense>
+                }.into_any(),
+                Shown::Welcome => view! {
                     <section class="conversation welcome">
                         <h2>"Kanect"</h2>
                         <p>"Be in touch with your favourite people."</p>
                     </section>
                 }.into_any(),
-                Pane::Missing => view! {
+                Shown::Missing => view! {
                     <section class="conversation welcome">
                         <h2>"Nothing here"</h2>
                         <p>"This conversation does not exist, or you are not in it."</p>
@@ -135,7 +166,10 @@ mod tests {
     #[test]
     fn addresses_name_their_pane() {
         assert_eq!(pane_of("/"), Pane::Welcome);
-        assert_eq!(pane_of("/dm/nemo"), Pane::Open(Target::Direct("nemo".into())));
+        assert_eq!(
+            pane_of("/dm/nemo"),
+            Pane::Open(Target::Direct("nemo".into()))
+        );
         assert_eq!(pane_of("/rooms"), Pane::Browse);
         assert_eq!(pane_of("/rooms/new"), Pane::NewRoom);
         assert_eq!(pane_of("/rooms/12"), Pane::Open(Target::Room(12)));

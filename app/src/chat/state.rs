@@ -90,10 +90,14 @@ impl Chat {
     }
 
     /// Records a message once (live, replayed, polled or our own send).
+    /// Does nothing once the chat view is gone (an answer that arrives late).
     pub fn add_message(&self, message: Message) {
-        let known = self
+        let Some(known) = self
             .incoming
-            .with_untracked(|v| v.iter().any(|m| m.id == message.id));
+            .try_with_untracked(|v| v.iter().any(|m| m.id == message.id))
+        else {
+            return;
+        };
         if known {
             return;
         }
@@ -139,9 +143,13 @@ impl Chat {
         self.directs.with(|d| d.get(&peer).copied())
     }
 
+    /// Applies one event; does nothing once the chat view is gone.
     pub fn handle(&self, incoming: Incoming) {
+        let Some(last) = self.live.last_id.try_get_untracked() else {
+            return;
+        };
         if let Some(id) = incoming.event_id
-            && id > self.live.last_id.get_untracked()
+            && id > last
         {
             self.live.last_id.set(id);
         }
@@ -160,7 +168,8 @@ impl Chat {
                 conversation_id,
                 last_read_id,
             } => self.read(conversation_id, last_read_id),
-            Event::Conversation { conversation } => match (conversation.kind, conversation.peer_id) {
+            Event::Conversation { conversation } => match (conversation.kind, conversation.peer_id)
+            {
                 (Kind::Direct, Some(peer)) => self.directs.update(|d| {
                     d.insert(peer, conversation.id);
                 }),

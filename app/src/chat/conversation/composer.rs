@@ -14,7 +14,10 @@ pub fn Composer(
     let draft = RwSignal::new(String::new());
     let submit = move || {
         let body = draft.get_untracked();
-        if disabled.get_untracked() || body.trim().is_empty() || body.chars().count() > BODY_MAX_CHARS {
+        if disabled.get_untracked()
+            || body.trim().is_empty()
+            || body.chars().count() > BODY_MAX_CHARS
+        {
             return;
         }
         draft.set(String::new());

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::Loaded;
 use crate::chat::{
-    rooms_ui::MembersPanel,
+    rooms_ui::lazy::members_panel,
     state::{Target, use_chat},
 };
 
@@ -60,7 +60,9 @@ pub fn Header(
                         }}
                     </button>
                 </header>
-                {move || show_members.get().then(|| view! { <MembersPanel conversation_id=id /> })}
+                <Suspense fallback=|| ()>
+                    {move || show_members.get().then(|| Suspend::new(async move { members_panel(id).await }))}
+                </Suspense>
             }
             .into_any()
         }

@@ -113,6 +113,12 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(page)) = first.get() {
             has_more.set(page.has_more);
+            // Live events about the room (renames, joins) apply from here on.
+            if let Some(room) = &page.room {
+                chat.rooms.update(|r| {
+                    r.entry(room.id).or_insert_with(|| room.clone());
+                });
+            }
             loaded.set(Some(page));
         }
     });
@@ -190,11 +196,12 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         newest_shown.set_value(newest);
         pending.track();
         if let Some(el) = list.get() {
+            // The frame may come after the pane was closed: `try_` reads.
             request_animation_frame(move || {
-                if stick.get_untracked() {
+                if stick.try_get_untracked() == Some(true) {
                     el.set_scroll_top(el.scroll_height());
                 } else if arrived {
-                    unseen.set(true);
+                    unseen.try_set(true);
                 }
             });
         }
@@ -214,9 +221,10 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
             loading_older.set(true);
             let before_height = el.scroll_height();
             spawn_local(async move {
+                // The pane may have closed meanwhile: `try_` writes.
                 if let Ok(page) = load(target.get_untracked(), Some(oldest)).await {
-                    has_more.set(page.has_more);
-                    older.update(|o| {
+                    has_more.try_set(page.has_more);
+                    older.try_update(|o| {
                         let mut merged = page.messages;
                         merged.append(o);
                         *o = merged;
@@ -227,7 +235,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
                         });
                     }
                 }
-                loading_older.set(false);
+                loading_older.try_set(false);
             });
         }
     };
@@ -238,16 +246,19 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
             Target::Room(id) => (String::new(), Some(id)),
         };
         spawn_local(async move {
+            // The pane may have closed meanwhile: `try_` writes.
             match send_message(to, room, p.body.clone(), p.client_id.clone()).await {
                 Ok(message) => {
-                    pending.update(|v| v.retain(|x| x.client_id != p.client_id));
+                    pending.try_update(|v| v.retain(|x| x.client_id != p.client_id));
                     chat.add_message(message);
                 }
-                Err(_) => pending.update(|v| {
-                    if let Some(x) = v.iter_mut().find(|x| x.client_id == p.client_id) {
-                        x.failed = true;
-                    }
-                }),
+                Err(_) => {
+                    pending.try_update(|v| {
+                        if let Some(x) = v.iter_mut().find(|x| x.client_id == p.client_id) {
+                            x.failed = true;
+                        }
+                    });
+                }
             }
         });
     };
@@ -263,9 +274,12 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     };
     let archived = Signal::derive(move || {
         let id = conversation_id.get();
-        loaded.with(|l| l.as_ref().and_then(|l| l.room.as_ref()).is_some_and(|r| {
-            chat.rooms.with(|rooms| id.and_then(|id| rooms.get(&id)).unwrap_or(r).archived)
-        }))
+        loaded.with(|l| {
+            l.as_ref().and_then(|l| l.room.as_ref()).is_some_and(|r| {
+                chat.rooms
+                    .with(|rooms| id.and_then(|id| rooms.get(&id)).unwrap_or(r).archived)
+            })
+        })
     });
     let is_room = Signal::derive(move || matches!(target.get(), Target::Room(_)));
     let sender_name = move |id: i32| chat.names.with(|n| n.get(&id).cloned());

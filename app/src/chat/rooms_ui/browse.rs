@@ -32,7 +32,7 @@ pub fn BrowseRooms() -> impl IntoView {
                                         spawn_local(async move {
                                             match join_room(id).await {
                                                 Ok(_) => use_navigate()(&format!("/rooms/{id}"), NavigateOptions::default()),
-                                                Err(e) => error.set(Some(e.to_string())),
+                                                Err(e) => { error.try_set(Some(e.to_string())); }
                                             }
                                         });
                                     };

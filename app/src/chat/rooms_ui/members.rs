@@ -8,7 +8,9 @@ use leptos_router::{NavigateOptions, hooks::use_navigate};
 use crate::{
     chat::{
         model::Role,
-        room_api::{add_members, archive_room, conversation_members, leave_room, remove_member, update_room},
+        room_api::{
+            add_members, archive_room, conversation_members, leave_room, remove_member, update_room,
+        },
         state::use_chat,
     },
     error::AppError,
@@ -25,13 +27,14 @@ pub fn MembersPanel(conversation_id: i32) -> impl IntoView {
     // Their names, for "who wrote this" in the history.
     Effect::new(move |_| {
         if let Some(Ok(list)) = members.get() {
-            chat.names.update(|n| n.extend(list.iter().map(|m| (m.user_id, m.username.clone()))));
+            chat.names
+                .update(|n| n.extend(list.iter().map(|m| (m.user_id, m.username.clone()))));
         }
     });
     let error = RwSignal::new(None::<String>);
-    let report = move |r: Result<(), AppError>| match r {
-        Ok(()) => error.set(None),
-        Err(e) => error.set(Some(e.to_string())),
+    // Answers can come after the panel closed: `try_` writes.
+    let report = move |r: Result<(), AppError>| {
+        error.try_set(r.err().map(|e| e.to_string()));
     };
     let adding = RwSignal::new(String::new());
     let (new_name, new_topic) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
@@ -46,7 +49,9 @@ pub fn MembersPanel(conversation_id: i32) -> impl IntoView {
         spawn_local(async move {
             match leave_room(conversation_id).await {
                 Ok(()) => use_navigate()("/", NavigateOptions::default()),
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => {
+                    error.try_set(Some(e.to_string()));
+                }
             }
         })
     };

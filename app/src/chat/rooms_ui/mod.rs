@@ -2,11 +2,9 @@
 //! a room's members panel (with the owner's tools and "Leave").
 
 mod browse;
+pub mod lazy;
 mod members;
 mod new_room;
 mod sidebar;
 
-pub use browse::BrowseRooms;
-pub use members::MembersPanel;
-pub use new_room::NewRoom;
 pub use sidebar::RoomsPanel;

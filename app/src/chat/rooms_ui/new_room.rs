@@ -7,7 +7,11 @@ use crate::{chat::room_api::create_room, error::AppError};
 
 #[component]
 pub fn NewRoom() -> impl IntoView {
-    let (name, topic, members) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (name, topic, members) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
     let public = RwSignal::new(true);
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
@@ -22,10 +26,14 @@ pub fn NewRoom() -> impl IntoView {
                 members.get_untracked(),
             )
             .await;
-            busy.set(false);
+            busy.try_set(false);
             match made {
-                Ok(room) => use_navigate()(&format!("/rooms/{}", room.id), NavigateOptions::default()),
-                Err(e) => error.set(Some(e)),
+                Ok(room) => {
+                    use_navigate()(&format!("/rooms/{}", room.id), NavigateOptions::default())
+                }
+                Err(e) => {
+                    error.try_set(Some(e));
+                }
             }
         });
     };

@@ -1,0 +1,118 @@
+// Rooms in three and four browsers: creating, chatting live, joining, privacy.
+import { Browser, expect, Page, test } from './fixtures';
+import { hydrated, signUp, uniqueName } from './helpers';
+
+async function person(browser: Browser, prefix: string): Promise<{ page: Page; name: string }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const name = uniqueName(prefix);
+  await signUp(page, name);
+  await expect(page).toHaveURL('/');
+  return { page, name };
+}
+
+async function createRoom(page: Page, name: string, members: string, isPublic: boolean) {
+  await page.getByRole('link', { name: 'New room' }).click();
+  await expect(page).toHaveURL('/rooms/new');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Topic').fill('where we talk');
+  await page.getByLabel(isPublic ? /^Public/ : /^Private/).check();
+  await page.getByLabel('First members').fill(members);
+  await page.getByRole('button', { name: 'Create room' }).click();
+  await expect(page).toHaveURL(/\/rooms\/\d+$/);
+  await expect(page.getByRole('heading', { name })).toBeVisible();
+}
+
+async function say(page: Page, text: string) {
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+  await expect(page.locator('.message.mine', { hasText: text })).toBeVisible();
+}
+
+test('three people chat live in a private room that a fourth cannot see', async ({ browser }) => {
+  const [amy, bob, cyd, dan] = await Promise.all(
+    ['amy', 'bob', 'cyd', 'dan'].map((p) => person(browser, p)),
+  );
+  for (const p of [bob, cyd, dan]) await hydrated(p.page);
+  const room = uniqueName('team');
+  await createRoom(amy.page, room, `${bob.name}, ${cyd.name}`, false);
+  const address = new URL(amy.page.url()).pathname;
+
+  // The room appears live in the members' sidebars; they open it.
+  for (const p of [bob, cyd]) {
+    const link = p.page.getByRole('region', { name: 'Rooms' }).getByRole('link', { name: room });
+    await link.click();
+    await expect(p.page).toHaveURL(address);
+    await expect(p.page.getByText(`${amy.name} created the room`)).toBeVisible();
+  }
+
+  await say(amy.page, 'hello team');
+  await say(bob.page, 'hi amy');
+  await say(cyd.page, 'hey both');
+  for (const p of [amy, bob, cyd]) {
+    const log = p.page.getByRole('log');
+    await expect(log.locator('.message-body')).toHaveText(['hello team', 'hi amy', 'hey both']);
+  }
+  // Others' messages carry their names once the members are known.
+  await bob.page.getByRole('button', { name: '3 members' }).click();
+  await expect(bob.page.getByRole('complementary', { name: 'Members' }).getByText(cyd.name)).toBeVisible();
+  await expect(bob.page.locator('.message', { hasText: 'hey both' }).locator('.sender')).toHaveText(cyd.name);
+
+  // Dan does not find it (the public room beside it is the sentinel that
+  // the list has loaded), and its address shows nothing of it.
+  const beside = uniqueName('open');
+  await createRoom(amy.page, beside, '', true);
+  await dan.page.getByRole('link', { name: 'Browse rooms' }).click();
+  await expect(dan.page.getByRole('button', { name: `Join ${beside}` })).toBeVisible();
+  await expect(dan.page.getByText(room)).toHaveCount(0);
+  await dan.page.goto(address);
+  await hydrated(dan.page);
+  await expect(dan.page.getByRole('alert')).toContainText('not found');
+  await expect(dan.page.getByText('hello team')).toHaveCount(0);
+});
+
+test('joining a public room from Browse rooms, seen live by its members', async ({ browser }) => {
+  const [amy, bob] = await Promise.all(['amy', 'bob'].map((p) => person(browser, p)));
+  await hydrated(bob.page);
+  const room = uniqueName('open');
+  await createRoom(amy.page, room, '', true);
+  await expect(amy.page.getByRole('button', { name: '1 member' })).toBeVisible();
+
+  await bob.page.getByRole('link', { name: 'Browse rooms' }).click();
+  await bob.page.getByRole('button', { name: `Join ${room}` }).click();
+  await expect(bob.page.getByRole('heading', { name: room })).toBeVisible();
+  await expect(bob.page.getByText(`${bob.name} joined`)).toBeVisible();
+  // Amy sees the join and the new count without reloading.
+  await expect(amy.page.getByText(`${bob.name} joined`)).toBeVisible();
+  await expect(amy.page.getByRole('button', { name: '2 members' })).toBeVisible();
+  await say(bob.page, 'glad to be here');
+  await expect(amy.page.getByRole('log').getByText('glad to be here')).toBeVisible();
+  // The room is unread for nobody who has it open; Bob leaves.
+  await bob.page.getByRole('button', { name: '2 members' }).click();
+  await bob.page.getByRole('button', { name: 'Leave room' }).click();
+  await expect(bob.page).toHaveURL('/');
+  await expect(amy.page.getByText(`${bob.name} left`)).toBeVisible();
+});
+
+test('old conversation links lead to the direct conversation', async ({ browser }) => {
+  const [amy, bob] = await Promise.all(['amy', 'bob'].map((p) => person(browser, p)));
+  await amy.page.goto(`/chats/${bob.name}`);
+  await expect(amy.page).toHaveURL(`/dm/${bob.name}`);
+  await hydrated(amy.page);
+  await expect(amy.page.getByRole('heading', { name: bob.name })).toBeVisible();
+});
+
+test('on a phone the sidebar and a room are separate screens', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await signUp(page, uniqueName('pho'));
+  await expect(page).toHaveURL('/');
+  const room = uniqueName('pocket');
+  await createRoom(page, room, '', true);
+  await expect(page.getByRole('navigation', { name: 'Conversations' })).toBeHidden();
+  await page.getByRole('link', { name: 'Back to conversations' }).click();
+  await expect(page).toHaveURL('/');
+  await expect(page.getByRole('navigation', { name: 'Conversations' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Rooms' }).getByRole('link', { name: room })).toBeVisible();
+});
