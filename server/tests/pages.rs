@@ -45,8 +45,13 @@ async fn a_logged_in_user_sees_the_chat_view() {
     c.signup("dora", GOOD_PASSWORD).await;
     let r = c.get("/").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("People"), "{}", r.body);
+    assert!(r.body.contains("Direct messages"), "{}", r.body);
+    assert!(r.body.contains("Rooms"), "{}", r.body);
     assert!(r.body.contains("Log out"));
+    // Old conversation links lead to the new address.
+    let old = c.get("/chats/nemo").await;
+    assert_eq!(old.status, StatusCode::FOUND);
+    assert_eq!(old.headers[reqwest::header::LOCATION], "/dm/nemo");
 }
 
 #[tokio::test]
@@ -111,7 +116,9 @@ async fn every_page_renders_to_the_end_under_repeated_concurrent_loads() {
     app.user("bob").await;
     let pages = [
         "/",
-        "/chats/bob",
+        "/dm/bob",
+        "/rooms",
+        "/rooms/new",
         "/admin",
         "/admin/users",
         "/admin/messages",

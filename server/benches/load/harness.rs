@@ -270,8 +270,7 @@ pub fn ms(d: Duration) -> String {
 }
 
 /// The first column of the first row of `sql`, as an integer.
-pub async fn scalar(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
-    use sea_orm::ConnectionTrait;
+pub async fn scalar(db: &impl sea_orm::ConnectionTrait, sql: &str) -> i64 {
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(
             db.get_database_backend(),

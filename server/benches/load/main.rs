@@ -7,13 +7,14 @@
 //! messages, and concurrent sockets with their memory. Each figure is compared
 //! with a baseline measured in the same run. `-- --quick` shrinks every
 //! scenario for a smoke run; `-- --only durable` (or `delivery`, `pages`,
-//! `assets`, `sockets`) runs one group. Results and reading notes: docs/performance.md.
+//! `assets`, `sockets`, `rooms`) runs one group. Results and reading notes: docs/performance.md.
 
 mod assets;
 mod delivery;
 mod harness;
 mod pages;
 mod report;
+mod rooms;
 mod sockets;
 mod throughput;
 
@@ -28,6 +29,7 @@ struct Sizes {
     page_requests: usize,
     page_sizes: &'static [u64],
     sockets: usize,
+    rooms: &'static [usize],
 }
 
 const FULL: Sizes = Sizes {
@@ -38,6 +40,7 @@ const FULL: Sizes = Sizes {
     page_requests: 1_000,
     page_sizes: &[10, 10_000, 1_000_000],
     sockets: 20_000,
+    rooms: &[50, 1_000, 10_000],
 };
 
 const QUICK: Sizes = Sizes {
@@ -48,6 +51,7 @@ const QUICK: Sizes = Sizes {
     page_requests: 100,
     page_sizes: &[10, 10_000],
     sockets: 500,
+    rooms: &[50, 200],
 };
 
 #[tokio::main]
@@ -58,7 +62,7 @@ async fn main() {
     } else {
         FULL
     };
-    // `-- --only <delivery|durable|pages|assets|sockets>` runs one group (for profiling).
+    // `-- --only <delivery|durable|pages|assets|sockets|rooms>` runs one group (for profiling).
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -91,6 +95,12 @@ async fn main() {
     }
     if run("sockets") {
         sockets::run(sockets).await;
+    }
+    if run("rooms") {
+        let largest = sizes.rooms.iter().copied().max().unwrap_or(0);
+        let fits = socket_budget(largest);
+        let rooms: Vec<usize> = sizes.rooms.iter().map(|&n| n.min(fits)).collect();
+        rooms::run(&rooms).await;
     }
 }
 

@@ -1,0 +1,238 @@
+//! Rooms: how long a post takes to reach every connected member of a room of
+//! 50, 1,000 and 10,000 people, each their own user with their own socket.
+//!
+//! Members are seeded straight into the server's database (users, sessions,
+//! memberships — no argon2, no sign-up limits), then every member opens
+//! `/ws` with their session cookie. One member posts `POSTS` messages, one at
+//! a time (each once the previous one reached everybody); for every member
+//! and post the time from "send started" to "this socket read the `message`
+//! frame" is one sample. The load generator (all the sockets) shares the two
+//! cores with the server.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use futures::StreamExt;
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use tokio_tungstenite::tungstenite::{Message as WsMessage, client::IntoClientRequest};
+
+use crate::{
+    harness::{Percentiles, ServerProcess, Ws, ms},
+    report::Report,
+};
+
+const POSTS: usize = 10;
+
+pub async fn run(sizes: &[usize]) {
+    for &members in sizes {
+        let server = ServerProcess::start().await;
+        one_room(&server, members).await;
+    }
+}
+
+async fn database(server: &ServerProcess) -> DatabaseConnection {
+    let url = format!("sqlite://{}?mode=rw", server.database_path().display());
+    let mut opts = sea_orm::ConnectOptions::new(url);
+    opts.sqlx_logging(false);
+    sea_orm::Database::connect(opts).await.expect("database")
+}
+
+/// Seeds `n` users with a live session each and one public room they are all
+/// in; returns the room id and the session ids (cookie values).
+async fn seed(db: &DatabaseConnection, n: usize) -> (i64, Vec<String>) {
+    let now = app::db::now_millis();
+    let txn = db.begin().await.expect("begin");
+    let mut sessions = Vec::with_capacity(n);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        let users: Vec<String> = chunk
+            .iter()
+            .map(|i| format!("('m{i}', 'm{i}', 'm{i}@example.org', 'x', 'user', 1, {now})"))
+            .collect();
+        txn.execute_unprepared(&format!(
+            "INSERT INTO users (username, username_key, email, password_hash, role, is_active, created_at) VALUES {}",
+            users.join(",")
+        ))
+        .await
+        .expect("users");
+    }
+    txn.execute_unprepared(&format!(
+        "INSERT INTO conversations (kind, name, topic, is_public, created_at, last_message_id)
+         VALUES ('room', 'everyone', '', TRUE, {now}, 0)"
+    ))
+    .await
+    .expect("room");
+    let room = crate::harness::scalar(&txn, "SELECT MAX(id) FROM conversations").await;
+    txn.execute_unprepared(&format!(
+        "INSERT INTO memberships (conversation_id, user_id, role, last_read_id, notify, joined_at)
+         SELECT {room}, id, 'member', 0, 'all', {now} FROM users WHERE username LIKE 'm%'"
+    ))
+    .await
+    .expect("memberships");
+    let ids: Vec<i64> = {
+        use sea_orm::{FromQueryResult, Statement};
+        #[derive(FromQueryResult)]
+        struct Row {
+            id: i64,
+        }
+        Row::find_by_statement(Statement::from_string(
+            txn.get_database_backend(),
+            "SELECT id FROM users WHERE username LIKE 'm%' ORDER BY id",
+        ))
+        .all(&txn)
+        .await
+        .expect("ids")
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+    };
+    for chunk in ids.chunks(500) {
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|id| {
+                let sid = tower_sessions::session::Id::default().to_string();
+                let row = format!(
+                    "('{sid}', {id}, '{{\"user_id\":{id},\"renewed_at\":{now}}}', {})",
+                    now + 86_400_000
+                );
+                sessions.push(sid);
+                row
+            })
+            .collect();
+        txn.execute_unprepared(&format!(
+            "INSERT INTO sessions (id, user_id, data, expires_at) VALUES {}",
+            rows.join(",")
+        ))
+        .await
+        .expect("sessions");
+    }
+    txn.commit().await.expect("commit");
+    (room, sessions)
+}
+
+async fn connect(base: &str, session: &str) -> Result<Ws, String> {
+    let url = format!("{}/ws", base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().map_err(|e| e.to_string())?;
+    req.headers_mut().insert(
+        "cookie",
+        format!("kanect_session={session}").parse().unwrap(),
+    );
+    req.headers_mut().insert("origin", base.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .map_err(|e| e.to_string())?;
+    match ws.next().await {
+        Some(Ok(WsMessage::Text(t))) if t.contains("\"hello\"") => Ok(ws),
+        other => Err(format!("expected hello, got {other:?}")),
+    }
+}
+
+/// Arrival instants of `message` frames, per post (by body).
+type Arrivals = Arc<Mutex<Vec<Vec<Instant>>>>;
+
+async fn one_room(server: &ServerProcess, members: usize) {
+    let db = database(server).await;
+    let (room, sessions) = seed(&db, members).await;
+    let arrivals: Arrivals = Arc::new(Mutex::new(
+        (0..POSTS).map(|_| Vec::with_capacity(members)).collect(),
+    ));
+    let t0 = Instant::now();
+    let opened: Vec<Result<Ws, String>> = futures::stream::iter(sessions.iter().cloned())
+        .map(|s| {
+            let base = server.base.clone();
+            async move { connect(&base, &s).await }
+        })
+        .buffer_unordered(128)
+        .collect()
+        .await;
+    let open_time = t0.elapsed();
+    let mut readers = Vec::new();
+    let mut failed = 0;
+    for ws in opened {
+        match ws {
+            Ok(mut ws) => {
+                let arrivals = arrivals.clone();
+                readers.push(tokio::spawn(async move {
+                    while let Some(Ok(frame)) = ws.next().await {
+                        if let WsMessage::Text(t) = frame {
+                            let at = Instant::now();
+                            if let Some(i) = t.find("\"body\":\"post ") {
+                                let n: usize = t[i + 13..]
+                                    .split('"')
+                                    .next()
+                                    .and_then(|s| s.parse().ok())
+                                    .unwrap_or(usize::MAX);
+                                if n < POSTS {
+                                    arrivals.lock().unwrap()[n].push(at);
+                                }
+                            }
+                        }
+                    }
+                }));
+            }
+            Err(_) => failed += 1,
+        }
+    }
+    let connected = readers.len();
+    let sender = reqwest::Client::new();
+    let mut samples = Vec::with_capacity(POSTS * connected);
+    let mut complete = Vec::with_capacity(POSTS);
+    for n in 0..POSTS {
+        let started = Instant::now();
+        let res = sender
+            .post(format!("{}/api/send", server.base))
+            .header("cookie", format!("kanect_session={}", sessions[0]))
+            .header("origin", &server.base)
+            .header("accept", "application/json")
+            .form(&[
+                ("to", ""),
+                ("conversation_id", &room.to_string()),
+                ("body", &format!("post {n}")),
+                ("client_id", &format!("room-bench-{n:06}")),
+            ])
+            .send()
+            .await
+            .expect("send");
+        assert!(res.status().is_success(), "send: {}", res.status());
+        let deadline = started + Duration::from_secs(30);
+        while arrivals.lock().unwrap()[n].len() < connected && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let got = arrivals.lock().unwrap()[n].clone();
+        if let Some(last) = got.iter().max() {
+            complete.push(*last - started);
+        }
+        samples.extend(got.into_iter().map(|at| at - started));
+    }
+    let scenario = format!("Room of {members} members, all connected ({POSTS} posts)");
+    Report::row(
+        &scenario,
+        "sockets open / failed",
+        format!(
+            "{connected} / {failed} (opened in {:.1} s)",
+            open_time.as_secs_f64()
+        ),
+    );
+    let delivered = samples.len();
+    let each = Percentiles::of(samples);
+    Report::row(
+        &scenario,
+        "send → each member's socket, p50 / p99 / max",
+        format!("{} / {} / {}", ms(each.p50), ms(each.p99), ms(each.max)),
+    );
+    let all = Percentiles::of(complete);
+    Report::row(
+        &scenario,
+        "send → the last member has it, p50 / max",
+        format!("{} / {}", ms(all.p50), ms(all.max)),
+    );
+    Report::row(
+        &scenario,
+        "deliveries / expected",
+        format!("{delivered} / {}", POSTS * connected),
+    );
+    for r in readers {
+        r.abort();
+    }
+}
