@@ -28,8 +28,8 @@ use std::{
 };
 
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, Set, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, Set,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -40,10 +40,7 @@ use super::{
 };
 use crate::{
     auth::session_store::live_among,
-    db::{
-        entities::{conversation, membership, message},
-        now_millis,
-    },
+    db::{entities::message, now_millis},
     error::AppError,
     events::log::{self, Audience, NewEvent},
     live::Live,
@@ -101,12 +98,25 @@ impl Writer {
     }
 }
 
+/// Direct conversations the writer has seen committed, by pair (smaller id
+/// first). A direct conversation's id never changes, so a hit skips the
+/// lookup; a miss asks the database (which another node may have written).
+type Directs = HashMap<(i32, i32), i32>;
+
+/// Remembered direct conversations, at most (cleared when full).
+const DIRECTS_CACHED: usize = 100_000;
+
 async fn run(db: DatabaseConnection, live: Arc<dyn Live>, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut directs = Directs::new();
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let messages: Vec<&NewMessage> = batch.iter().map(|j| &j.message).collect();
-        match store(&db, &messages).await {
-            Ok((answers, events)) => {
+        match store(&db, &messages, &directs).await {
+            Ok((answers, events, seen)) => {
+                if directs.len() + seen.len() > DIRECTS_CACHED {
+                    directs.clear();
+                }
+                directs.extend(seen);
                 live.publish(events);
                 for (job, answer) in batch.drain(..).zip(answers) {
                     let _ = job.reply.send(answer);
@@ -136,7 +146,8 @@ type Answers = Vec<Result<Message, AppError>>;
 async fn store(
     db: &DatabaseConnection,
     batch: &[&NewMessage],
-) -> Result<(Answers, Vec<log::Logged>), DbErr> {
+    known_directs: &Directs,
+) -> Result<(Answers, Vec<log::Logged>, Directs), DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let live = live_among(&txn, batch.iter().map(|m| m.session_id.clone())).await?;
     let mut refused: HashMap<usize, AppError> = HashMap::new();
@@ -147,7 +158,8 @@ async fn store(
     }
     let mut known = already_stored(&txn, batch, &refused).await?;
     let mut events = Vec::new();
-    let conversations = resolve_targets(&txn, batch, &mut refused, &mut events).await?;
+    let (conversations, seen) =
+        resolve_targets(&txn, batch, known_directs, &mut refused, &mut events).await?;
 
     let now = now_millis();
     let mut fresh = Vec::new();
@@ -208,7 +220,7 @@ async fn store(
         answers.push(Ok(msg));
     }
     txn.commit().await?;
-    Ok((answers, logged))
+    Ok((answers, logged, seen))
 }
 
 /// Messages of this batch stored before (a retried send): by (sender, client id).
@@ -243,14 +255,17 @@ async fn already_stored(
 }
 
 /// The conversation of each (sender, target) in the batch: direct
-/// conversations are found or opened; for conversations, the sender must be a
-/// member and the conversation not archived. Refusals go into `refused`.
+/// conversations are found (in `known` first) or opened; for conversations,
+/// the sender must be a member and the conversation not archived. Refusals go
+/// into `refused`. Also returns the direct conversations looked up or opened
+/// here (to remember once the batch has committed).
 async fn resolve_targets(
     txn: &DatabaseTransaction,
     batch: &[&NewMessage],
+    known: &Directs,
     refused: &mut HashMap<usize, AppError>,
     events: &mut Vec<NewEvent<Event>>,
-) -> Result<HashMap<(i32, Target), i32>, DbErr> {
+) -> Result<(HashMap<(i32, Target), i32>, Directs), DbErr> {
     let mut resolved = HashMap::new();
     let pairs: HashSet<(i32, i32)> = batch
         .iter()
@@ -261,7 +276,13 @@ async fn resolve_targets(
             Target::Conversation(_) => None,
         })
         .collect();
-    let directs = directory::open_directs(txn, &pairs, events).await?;
+    let missing: HashSet<(i32, i32)> = pairs
+        .iter()
+        .filter(|p| !known.contains_key(p))
+        .copied()
+        .collect();
+    let seen = directory::open_directs(txn, &missing, events).await?;
+    let directs = |pair: &(i32, i32)| known.get(pair).or_else(|| seen.get(pair)).copied();
     let wanted: Vec<(i32, i32)> = batch
         .iter()
         .filter_map(|m| match m.target {
@@ -277,7 +298,7 @@ async fn resolve_targets(
         match m.target {
             Target::Person(p) => {
                 let pair = (m.sender_id.min(p), m.sender_id.max(p));
-                if let Some(&c) = directs.get(&pair) {
+                if let Some(c) = directs(&pair) {
                     resolved.insert((m.sender_id, m.target), c);
                 }
             }
@@ -294,12 +315,17 @@ async fn resolve_targets(
             },
         }
     }
-    Ok(resolved)
+    Ok((resolved, seen))
 }
 
 /// Moves each conversation's newest message id, and each sender's read
-/// marker up to their own newest message.
+/// marker up to their own newest message: two statements per batch, however
+/// many conversations and senders it holds (`UPDATE … FROM (VALUES …)`, the
+/// same SQL on SQLite and PostgreSQL; the values are ids from this batch).
 async fn move_markers(txn: &DatabaseTransaction, inserted: &[message::Model]) -> Result<(), DbErr> {
+    if inserted.is_empty() {
+        return Ok(());
+    }
     let mut newest: HashMap<i32, i64> = HashMap::new();
     let mut read: HashMap<(i32, i32), i64> = HashMap::new();
     for m in inserted {
@@ -308,22 +334,28 @@ async fn move_markers(txn: &DatabaseTransaction, inserted: &[message::Model]) ->
         let r = read.entry((m.conversation_id, m.sender_id)).or_default();
         *r = (*r).max(m.id);
     }
-    for (conversation_id, id) in newest {
-        conversation::Entity::update_many()
-            .col_expr(conversation::Column::LastMessageId, Expr::value(id))
-            .filter(conversation::Column::Id.eq(conversation_id))
-            .filter(conversation::Column::LastMessageId.lt(id))
-            .exec(txn)
-            .await?;
-    }
-    for ((conversation_id, user_id), id) in read {
-        membership::Entity::update_many()
-            .col_expr(membership::Column::LastReadId, Expr::value(id))
-            .filter(membership::Column::ConversationId.eq(conversation_id))
-            .filter(membership::Column::UserId.eq(user_id))
-            .filter(membership::Column::LastReadId.lt(id))
-            .exec(txn)
-            .await?;
-    }
+    let rows: Vec<String> = newest
+        .iter()
+        .map(|(c, id)| format!("({c}, {id})"))
+        .collect();
+    txn.execute_unprepared(&format!(
+        "UPDATE conversations SET last_message_id = v.column2
+         FROM (VALUES {}) AS v
+         WHERE conversations.id = v.column1 AND conversations.last_message_id < v.column2",
+        rows.join(", ")
+    ))
+    .await?;
+    let rows: Vec<String> = read
+        .iter()
+        .map(|((c, u), id)| format!("({c}, {u}, {id})"))
+        .collect();
+    txn.execute_unprepared(&format!(
+        "UPDATE memberships SET last_read_id = v.column3
+         FROM (VALUES {}) AS v
+         WHERE memberships.conversation_id = v.column1 AND memberships.user_id = v.column2
+           AND memberships.last_read_id < v.column3",
+        rows.join(", ")
+    ))
+    .await?;
     Ok(())
 }
