@@ -41,7 +41,7 @@ use leptos_router::{
 use crate::{
     admin::pages::{
         AdminLayout,
-        lazy::{AuditRoute, DashboardRoute, MessagesRoute, SettingsRoute, UsersRoute},
+        lazy::{AuditRoute, DashboardRoute, MessagesRoute, RoomsRoute, SettingsRoute, UsersRoute},
     },
     auth::pages::{LoginPage, SignupPage},
     chat::{ChatPage, OldChatLink},
@@ -127,6 +127,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />
                         <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
                         <Route path=path!("messages") view={Lazy::<MessagesRoute>::new()} />
+                        <Route path=path!("rooms") view={Lazy::<RoomsRoute>::new()} />
                         <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
                         <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
                     </ParentRoute>

@@ -333,3 +333,52 @@ async fn a_tab_that_was_offline_catches_up_on_every_kind_of_change() {
     post(&amy, &room, "live again", "off-00000004").await;
     assert_eq!(ws.next_event().await["message"]["body"], "live again");
 }
+
+#[tokio::test]
+async fn admins_list_archive_and_delete_rooms_and_members_see_it_live() {
+    let app = spawn_app().await;
+    let root = app.admin("root").await;
+    let (amy, bob, _cyd) = three(&app).await;
+    let room = create(&amy, "general", false, "bob").await;
+    let id = room["id"].to_string();
+    post(&amy, &room, "hello", "adm-00000001").await;
+    let mut bob_ws = bob.socket(None).await;
+
+    let r = amy.call("admin_rooms", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "only admins");
+    let listed = ok(&root, "admin_rooms", &[]).await;
+    assert_eq!(listed[0]["name"], "general");
+    assert_eq!(
+        (
+            listed[0]["members"].as_i64(),
+            listed[0]["messages"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(listed[0]["is_public"], false);
+    assert!(listed[0]["last_activity"].is_i64());
+
+    ok(&root, "admin_archive_room", &[("room_id", &id)]).await;
+    let archived = bob_ws.next_matching(|e| e["type"] == "conversation").await;
+    assert_eq!(archived["conversation"]["archived"], true);
+    let r = post(&bob, &room, "still there?", "adm-00000002").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    ok(&root, "admin_delete_room", &[("room_id", &id)]).await;
+    let gone = bob_ws.next_matching(|e| e["type"] == "member_left").await;
+    assert_eq!(gone["conversation_id"], room["id"]);
+    assert_eq!(gone["user_id"], bob.id().await);
+    let r = bob
+        .call("conversation_page", &[("conversation_id", &id)])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(ok(&root, "admin_rooms", &[]).await, json!([]));
+    let audit = ok(&root, "admin_audit", &[]).await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(&actions[..2], ["delete_room", "archive_room"], "{audit}");
+}

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::model::{AdminUser, AuditList, MessageList, SignupPolicy, Stats, UserList};
+use super::model::{AdminRoom, AdminUser, AuditList, MessageList, SignupPolicy, Stats, UserList};
 use crate::error::AppError;
 
 /// Makes the policy's join link absolute: `public_origin`, or the scheme and
@@ -217,6 +217,45 @@ pub async fn admin_delete_message(message_id: i64) -> Result<(), AppError> {
         async {
             let (state, actor) = admin().await?;
             super::moderation::delete(&state.db, state.live.as_ref(), &actor, message_id).await
+        }
+        .await,
+    )
+}
+
+/// Every room, most recently active first.
+#[server(endpoint = "admin_rooms")]
+pub async fn admin_rooms() -> Result<Vec<AdminRoom>, AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, _) = admin().await?;
+            super::rooms::list(&state.db).await
+        }
+        .await,
+    )
+}
+
+/// Archives a room: readable, no more posts; its members see it live.
+#[server(endpoint = "admin_archive_room")]
+pub async fn admin_archive_room(room_id: i32) -> Result<(), AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, actor) = admin().await?;
+            super::rooms::archive(&state.db, state.live.as_ref(), &actor, room_id).await
+        }
+        .await,
+    )
+}
+
+/// Deletes a room with its messages; its members lose it live.
+#[server(endpoint = "admin_delete_room")]
+pub async fn admin_delete_room(room_id: i32) -> Result<(), AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, actor) = admin().await?;
+            super::rooms::delete(&state.db, state.live.as_ref(), &actor, room_id).await
         }
         .await,
     )

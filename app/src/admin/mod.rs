@@ -3,8 +3,8 @@
 //!
 //! - `model`: the API's types and the rules for its parameters.
 //! - `api`: the server functions (`/api/admin_*`).
-//! - `users`, `moderation`, `audit`, `stats`, `signup_policy` (ssr): the operations.
-//! - `pages`: the console's pages (dashboard, users, messages, audit log, settings).
+//! - `users`, `moderation`, `rooms`, `audit`, `stats`, `signup_policy` (ssr): the operations.
+//! - `pages`: the console's pages (dashboard, users, rooms, messages, audit log, settings).
 
 pub mod api;
 pub mod model;
@@ -14,6 +14,8 @@ pub mod pages;
 pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod moderation;
+#[cfg(feature = "ssr")]
+pub mod rooms;
 #[cfg(feature = "ssr")]
 pub mod signup_policy;
 #[cfg(feature = "ssr")]

@@ -46,6 +46,19 @@ pub struct UserList {
     pub pages: u64,
 }
 
+/// A room as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminRoom {
+    pub id: i32,
+    pub name: String,
+    pub is_public: bool,
+    pub archived: bool,
+    pub members: u64,
+    pub messages: u64,
+    /// When the newest message was sent (ms), if any.
+    pub last_activity: Option<i64>,
+}
+
 /// A message as the console shows it: with both participants' names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminMessage {
@@ -97,6 +110,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("reset_password", "Reset password"),
     ("end_sessions", "Ended sessions"),
     ("delete_message", "Deleted message"),
+    ("archive_room", "Archived room"),
+    ("delete_room", "Deleted room"),
     ("signup_mode", "Changed who may sign up"),
     ("join_code", "Made a new join link"),
 ];

@@ -32,7 +32,7 @@ use crate::{
 
 pub const NAME_MAX: usize = 80;
 pub const TOPIC_MAX: usize = 250;
-/// Members named when a room is created, at most.
+/// People named at once (creating a room, adding members), at most.
 pub const FIRST_MEMBERS_MAX: usize = 100;
 
 /// A room's name: trimmed, 1 to 80 characters, no control characters.
@@ -488,6 +488,15 @@ pub async fn add_members(
     id: i32,
     usernames: &[String],
 ) -> Result<(), AppError> {
+    if usernames.is_empty() {
+        return Err(AppError::field("usernames", "Name someone to add."));
+    }
+    if usernames.len() > FIRST_MEMBERS_MAX {
+        return Err(AppError::field(
+            "usernames",
+            format!("Add at most {FIRST_MEMBERS_MAX} people at once."),
+        ));
+    }
     let people = users_named(db, usernames, "usernames").await?;
     let txn = crate::db::begin_write(db).await?;
     let (conv, _) = room_for(&txn, me, id, true).await?;

@@ -27,5 +27,6 @@ macro_rules! lazy_page {
 lazy_page!(DashboardRoute, Dashboard);
 lazy_page!(UsersRoute, UsersPage);
 lazy_page!(MessagesRoute, MessagesPage);
+lazy_page!(RoomsRoute, RoomsPage);
 lazy_page!(AuditRoute, AuditPage);
 lazy_page!(SettingsRoute, SettingsPage);

@@ -7,6 +7,7 @@ mod audit;
 mod dashboard;
 pub mod lazy;
 mod messages;
+mod rooms;
 mod settings;
 mod user_editor;
 mod users;
@@ -14,6 +15,7 @@ mod users;
 pub use audit::AuditPage;
 pub use dashboard::Dashboard;
 pub use messages::MessagesPage;
+pub use rooms::RoomsPage;
 pub use settings::SettingsPage;
 pub use users::UsersPage;
 
@@ -31,6 +33,7 @@ pub fn AdminLayout() -> impl IntoView {
                 <nav class="admin-nav" aria-label="Admin">
                     <A href="/admin" exact=true>"Dashboard"</A>
                     <A href="/admin/users">"Users"</A>
+                    <A href="/admin/rooms">"Rooms"</A>
                     <A href="/admin/messages">"Messages"</A>
                     <A href="/admin/audit">"Audit log"</A>
                     <A href="/admin/settings">"Settings"</A>
