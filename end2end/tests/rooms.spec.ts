@@ -116,3 +116,25 @@ test('on a phone the sidebar and a room are separate screens', async ({ browser 
   await expect(page.getByRole('navigation', { name: 'Conversations' })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Rooms' }).getByRole('link', { name: room })).toBeVisible();
 });
+
+test('the sidebar filter narrows rooms and people alike', async ({ browser }) => {
+  const [amy, bob] = await Promise.all(['amy', 'bob'].map((p) => person(browser, p)));
+  const first = uniqueName('alpha');
+  const second = uniqueName('beta');
+  await createRoom(amy.page, first, '', true);
+  await createRoom(amy.page, second, '', true);
+  const rooms = amy.page.getByRole('region', { name: 'Rooms' });
+  const people = amy.page.getByRole('region', { name: 'Direct messages' });
+  await expect(rooms.getByRole('link', { name: first })).toBeVisible();
+  await expect(rooms.getByRole('link', { name: second })).toBeVisible();
+  const filter = amy.page.getByRole('searchbox', { name: 'Filter conversations' });
+  await filter.fill(first.slice(0, 12));
+  await expect(rooms.getByRole('link', { name: first })).toBeVisible();
+  await expect(rooms.getByRole('link', { name: second })).toBeHidden();
+  await expect(people.getByRole('link', { name: new RegExp(bob.name) })).toBeHidden();
+  await filter.fill(bob.name);
+  await expect(people.getByRole('link', { name: new RegExp(bob.name) })).toBeVisible();
+  await expect(rooms.getByRole('link', { name: first })).toBeHidden();
+  await filter.fill('');
+  await expect(rooms.getByRole('link', { name: second })).toBeVisible();
+});

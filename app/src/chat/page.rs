@@ -115,6 +115,7 @@ fn ChatLayout(me: CurrentUser) -> impl IntoView {
         Pane::Open(t) => t,
         _ => last.cloned().unwrap_or(Target::Room(0)),
     });
+    let filter = RwSignal::new(String::new());
     let current_person = Signal::derive(move || match pane.get() {
         Pane::Open(Target::Direct(name)) => Some(name),
         _ => None,
@@ -126,8 +127,15 @@ fn ChatLayout(me: CurrentUser) -> impl IntoView {
     view! {
         <div class="chat" class:has-peer=move || pane.get() != Pane::Welcome>
             <nav class="people sidebar" aria-label="Conversations">
-                <RoomsPanel current=current_room />
-                <PeoplePanel current=current_person />
+                <input
+                    class="people-filter"
+                    type="search"
+                    placeholder="Filter rooms and people"
+                    aria-label="Filter conversations"
+                    on:input=move |ev| filter.set(event_target_value(&ev))
+                />
+                <RoomsPanel current=current_room filter=filter />
+                <PeoplePanel current=current_person filter=filter />
             </nav>
             {move || match shown.get() {
                 Shown::Conversation => view! { <Conversation target=target /> }.into_any(),

@@ -1,5 +1,5 @@
 //! The People panel: everyone else, with a live presence dot and unread count,
-//! recent conversations first; a filter box narrows the list. The list is
+//! recent conversations first; the sidebar's filter box narrows the list. The list is
 //! fetched once (and again on `resync`); live messages and read markers move
 //! it through `Chat::activity`, with no refetch.
 
@@ -37,7 +37,12 @@ fn in_panel_order(people: &mut [Person]) {
 }
 
 #[component]
-pub fn PeoplePanel(#[prop(into)] current: Signal<Option<String>>) -> impl IntoView {
+pub fn PeoplePanel(
+    #[prop(into)] current: Signal<Option<String>>,
+    /// What the sidebar's filter box holds.
+    #[prop(into)]
+    filter: Signal<String>,
+) -> impl IntoView {
     let chat = use_chat();
     // Refetched on `resync`, and when someone not on the list writes (they
     // joined after the list was fetched: their direct conversation arrived
@@ -63,17 +68,9 @@ pub fn PeoplePanel(#[prop(into)] current: Signal<Option<String>>) -> impl IntoVi
             newcomers.update(|n| *n += 1);
         }
     });
-    let (filter, set_filter) = signal(String::new());
     view! {
         <section class="people-section" aria-label="Direct messages">
             <div class="section-head"><h2>"Direct messages"</h2></div>
-            <input
-                class="people-filter"
-                type="search"
-                placeholder="Filter people"
-                aria-label="Filter people"
-                on:input=move |ev| set_filter.set(event_target_value(&ev))
-            />
             <Transition fallback=|| view! { <p class="people-empty">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     let fetched = people.await.unwrap_or_default();

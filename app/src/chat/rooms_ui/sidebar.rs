@@ -1,5 +1,6 @@
 //! The sidebar's Rooms section: the rooms you are in, newest activity first,
-//! with unread badges that move live; links to browse and create rooms.
+//! with unread badges that move live (narrowed by the sidebar's filter);
+//! links to browse and create rooms.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -20,7 +21,12 @@ fn with_live(mut entry: RoomEntry, activity: Option<&crate::chat::state::Activit
 }
 
 #[component]
-pub fn RoomsPanel(#[prop(into)] current: Signal<Option<i32>>) -> impl IntoView {
+pub fn RoomsPanel(
+    #[prop(into)] current: Signal<Option<i32>>,
+    /// What the sidebar's filter box holds.
+    #[prop(into)]
+    filter: Signal<String>,
+) -> impl IntoView {
     let chat = use_chat();
     let rooms = Resource::new(
         move || (chat.resync.get(), chat.rooms_version.get()),
@@ -63,8 +69,10 @@ pub fn RoomsPanel(#[prop(into)] current: Signal<Option<i32>>) -> impl IntoView {
                                 {
                                     let id = e.room.id;
                                     let href = format!("/rooms/{id}");
+                                    let key = e.room.name.to_lowercase();
+                                    let shown = move || filter.with(|f| key.contains(&f.trim().to_lowercase()));
                                     view! {
-                                        <li class:active=move || current.get() == Some(id)>
+                                        <li class:active=move || current.get() == Some(id) class:hidden=move || !shown()>
                                             <A href=href attr:class="person">
                                                 <span class="hash" aria-hidden="true">"#"</span>
                                                 <span class="person-name">{e.room.name.clone()}</span>
