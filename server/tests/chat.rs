@@ -64,12 +64,15 @@ async fn a_third_user_can_neither_fetch_nor_receive_the_conversation() {
     );
     let mut eve_ws = eve.socket(None).await;
     dora.send("nemo", "secret", &cid(1)).await;
-    eve_ws.expect_silence(300).await;
     // Eve's own "conversation with dora" is empty: the pair always includes the caller.
     let page = eve.call("messages", &[("peer", "dora")]).await.json();
     assert_eq!(page["messages"].as_array().unwrap().len(), 0);
     let since = eve.call("events_since", &[("after", "0")]).await.json();
     assert_eq!(since.as_array().unwrap().len(), 0);
+    // Events arrive in id order: had "secret" been addressed to Eve, it would
+    // come before this sentinel.
+    dora.send("eve", "sentinel", &cid(2)).await;
+    assert_eq!(eve_ws.next_event().await["message"]["body"], "sentinel");
 }
 
 #[tokio::test]
@@ -113,9 +116,11 @@ async fn retrying_a_send_with_the_same_client_id_stores_one_message() {
     let again = dora.send("nemo", "once", &cid(7)).await.json();
     assert_eq!(first, again);
     assert_eq!(nemo_ws.next_event().await["message"]["id"], first["id"]);
-    nemo_ws.expect_silence(300).await;
     let page = nemo.call("messages", &[("peer", "dora")]).await.json();
     assert_eq!(page["messages"].as_array().unwrap().len(), 1);
+    // No second copy was delivered: the next event is the sentinel.
+    dora.send("nemo", "sentinel", &cid(8)).await;
+    assert_eq!(nemo_ws.next_event().await["message"]["body"], "sentinel");
 }
 
 #[tokio::test]
@@ -138,7 +143,9 @@ async fn resuming_after_a_dropped_socket_returns_exactly_the_missed_messages() {
     }
     dora.send("nemo", "live again", &cid(5)).await;
     assert_eq!(ws.next_event().await["message"]["body"], "live again");
-    ws.expect_silence(300).await;
+    // Nothing replayed twice: the next event is the sentinel.
+    dora.send("nemo", "sentinel", &cid(6)).await;
+    assert_eq!(ws.next_event().await["message"]["body"], "sentinel");
 }
 
 #[tokio::test]
@@ -372,9 +379,11 @@ async fn messages_sent_over_the_socket_are_answered_delivered_and_never_duplicat
     frame(&mut dora_ws, send).await;
     let again = dora_ws.next_matching(|e| e["type"] == "sent").await;
     assert_eq!(again["message"]["id"], answer["message"]["id"]);
-    nemo_ws.expect_silence(300).await;
     let page = nemo.call("messages", &[("peer", "dora")]).await.json();
     assert_eq!(page["messages"].as_array().unwrap().len(), 1);
+    // No second copy was delivered: the next event is the sentinel.
+    dora.send("nemo", "sentinel", &cid(2)).await;
+    assert_eq!(nemo_ws.next_event().await["message"]["body"], "sentinel");
 }
 
 #[tokio::test]

@@ -339,21 +339,6 @@ impl Socket {
             }
         }
     }
-
-    /// Asserts nothing but heartbeats/presence arrives within `ms`.
-    pub async fn expect_silence(&mut self, ms: u64) {
-        use futures::StreamExt;
-        let until = tokio::time::Instant::now() + std::time::Duration::from_millis(ms);
-        while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(until, self.ws.next()).await {
-            if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
-                let event: Value = serde_json::from_str(&text).unwrap();
-                assert!(
-                    event["type"] == "heartbeat" || event["type"] == "presence",
-                    "unexpected event {event}"
-                );
-            }
-        }
-    }
 }
 
 async fn reply(res: reqwest::Response) -> Reply {
