@@ -1,15 +1,6 @@
 // Two people in two browsers chat live.
 import { Browser, expect, Page, test } from './fixtures';
-import { hydrated, signUp, uniqueName } from './helpers';
-
-async function person(browser: Browser, prefix: string): Promise<{ page: Page; name: string }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const name = uniqueName(prefix);
-  await signUp(page, name);
-  await expect(page).toHaveURL('/');
-  return { page, name };
-}
+import { hydrated, person, signUp, uniqueName } from './helpers';
 
 function personLink(page: Page, name: string) {
   return page.getByRole('link', { name: new RegExp(`^(online|offline)?\\s*${name}`) });

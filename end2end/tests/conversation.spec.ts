@@ -3,15 +3,7 @@
 // "new messages" pill for a reader who scrolled up, and a send shown once when
 // its message comes back live before the send is answered.
 import { Browser, expect, Page, test } from './fixtures';
-import { hydrated, signUp, uniqueName } from './helpers';
-
-async function person(browser: Browser, prefix: string): Promise<{ page: Page; name: string }> {
-  const page = await (await browser.newContext()).newPage();
-  const name = uniqueName(prefix);
-  await signUp(page, name);
-  await expect(page).toHaveURL('/');
-  return { page, name };
-}
+import { hydrated, person, signUp, uniqueName } from './helpers';
 
 /** Sends through the API as `from` (no browser UI involved). */
 async function send(from: Page, to: string, body: string, id: string) {

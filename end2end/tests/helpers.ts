@@ -1,7 +1,7 @@
 // Shared steps for Kanect's browser tests.
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { expect, Page } from '@playwright/test';
+import { Browser, expect, Page } from '@playwright/test';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -76,4 +76,13 @@ export function createAdmin(username: string, password: string): string {
       },
     },
   ).toString();
+}
+
+/** A new person signed up in a browser context of their own, on the chat view. */
+export async function person(browser: Browser, prefix: string): Promise<{ page: Page; name: string }> {
+  const page = await (await browser.newContext()).newPage();
+  const name = uniqueName(prefix);
+  await signUp(page, name);
+  await expect(page).toHaveURL('/');
+  return { page, name };
 }

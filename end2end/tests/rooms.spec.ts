@@ -1,15 +1,6 @@
 // Rooms in three and four browsers: creating, chatting live, joining, privacy.
 import { Browser, expect, Page, test } from './fixtures';
-import { hydrated, signUp, uniqueName } from './helpers';
-
-async function person(browser: Browser, prefix: string): Promise<{ page: Page; name: string }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const name = uniqueName(prefix);
-  await signUp(page, name);
-  await expect(page).toHaveURL('/');
-  return { page, name };
-}
+import { hydrated, person, signUp, uniqueName } from './helpers';
 
 async function createRoom(page: Page, name: string, members: string, isPublic: boolean) {
   await page.getByRole('link', { name: 'New room' }).click();

@@ -5,7 +5,7 @@
 //! the room and its memberships are gone).
 
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use super::{
@@ -14,13 +14,11 @@ use super::{
 };
 use crate::{
     chat::{
-        directory::{ROOM, summary},
+        directory::{ROOM, member_counts},
         model::Event,
+        rooms::{archiving, change_room},
     },
-    db::{
-        entities::{conversation, membership, message},
-        now_millis,
-    },
+    db::entities::{conversation, membership, message},
     error::AppError,
     events::log::{self, Audience, NewEvent},
     live::Live,
@@ -33,12 +31,10 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<AdminRoom>, AppError> {
         .order_by_desc(conversation::Column::LastMessageId)
         .all(db)
         .await?;
+    let counts = member_counts(db, rooms.iter().map(|r| r.id)).await?;
     let mut out = Vec::with_capacity(rooms.len());
     for room in rooms {
-        let members = membership::Entity::find()
-            .filter(membership::Column::ConversationId.eq(room.id))
-            .count(db)
-            .await?;
+        let members = u64::from(counts.get(&room.id).copied().unwrap_or(0));
         let messages = message::Entity::find()
             .filter(message::Column::ConversationId.eq(room.id))
             .filter(message::Column::Kind.eq("text"))
@@ -87,17 +83,8 @@ pub async fn archive(
     if found.archived_at.is_some() {
         return Ok(());
     }
-    let updated = conversation::Entity::update(conversation::ActiveModel {
-        id: Set(id),
-        archived_at: Set(Some(now_millis())),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    let members = membership::Entity::find()
-        .filter(membership::Column::ConversationId.eq(id))
-        .count(&txn)
-        .await? as u32;
+    let mut events = Vec::new();
+    change_room(&txn, archiving(id), &mut events).await?;
     let name = found.name.clone().unwrap_or_default();
     audit::record(
         &txn,
@@ -108,16 +95,7 @@ pub async fn archive(
         format!("#{name} (room {id})"),
     )
     .await?;
-    let logged = log::append(
-        &txn,
-        &[NewEvent::new(
-            Audience::Members(id),
-            Event::Conversation {
-                conversation: summary(&updated, members),
-            },
-        )],
-    )
-    .await?;
+    let logged = log::append(&txn, &events).await?;
     txn.commit().await?;
     live.publish(logged);
     Ok(())

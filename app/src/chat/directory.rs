@@ -44,6 +44,49 @@ pub async fn membership_of<C: ConnectionTrait>(
     Ok((conv, member))
 }
 
+/// A new member's row: read nothing yet, notified of everything.
+pub fn membership_row(
+    conversation_id: i32,
+    user_id: i32,
+    role: &str,
+    joined_at: i64,
+) -> membership::ActiveModel {
+    membership::ActiveModel {
+        conversation_id: Set(conversation_id),
+        user_id: Set(user_id),
+        role: Set(role.into()),
+        last_read_id: Set(0),
+        notify: Set("all".into()),
+        joined_at: Set(joined_at),
+    }
+}
+
+/// How many members each of `ids` has, in one grouped query.
+pub async fn member_counts<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<HashMap<i32, u32>, DbErr> {
+    use sea_orm::{
+        QuerySelect,
+        sea_query::{Expr, Func},
+    };
+    Ok(membership::Entity::find()
+        .select_only()
+        .column(membership::Column::ConversationId)
+        .column_as(
+            Expr::expr(Func::count(Expr::col(membership::Column::UserId))),
+            "n",
+        )
+        .filter(membership::Column::ConversationId.is_in(ids))
+        .group_by(membership::Column::ConversationId)
+        .into_tuple::<(i32, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, n)| (id, n as u32))
+        .collect())
+}
+
 /// The direct conversation of two people, if they have one.
 pub async fn direct_between<C: ConnectionTrait>(
     db: &C,
@@ -100,14 +143,7 @@ pub async fn open_directs(
         })
         .exec_with_returning(txn)
         .await?;
-        let members = [lo, hi].map(|user_id| membership::ActiveModel {
-            conversation_id: Set(conv.id),
-            user_id: Set(user_id),
-            role: Set(MEMBER.into()),
-            last_read_id: Set(0),
-            notify: Set("all".into()),
-            joined_at: Set(now),
-        });
+        let members = [lo, hi].map(|user_id| membership_row(conv.id, user_id, MEMBER, now));
         membership::Entity::insert_many(members)
             .exec_without_returning(txn)
             .await?;

@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use super::{
-    directory::{self, MEMBER, OWNER, ROOM, membership_of, summary},
+    directory::{self, MEMBER, OWNER, ROOM, member_counts, membership_of, membership_row, summary},
     model::{Conversation, Event, Member, Role, RoomEntry, RoomListing},
     server::to_message,
 };
@@ -122,6 +122,33 @@ async fn system_line(
         },
     ));
     Ok(())
+}
+
+/// Applies `change` to a room inside `txn` and queues the `conversation`
+/// event that tells its members; returns the room as they now see it.
+pub(crate) async fn change_room(
+    txn: &DatabaseTransaction,
+    change: conversation::ActiveModel,
+    events: &mut Vec<NewEvent<Event>>,
+) -> Result<Conversation, AppError> {
+    let updated = conversation::Entity::update(change).exec(txn).await?;
+    let view = summary(&updated, member_count(txn, updated.id).await?);
+    events.push(NewEvent::new(
+        Audience::Members(updated.id),
+        Event::Conversation {
+            conversation: view.clone(),
+        },
+    ));
+    Ok(view)
+}
+
+/// The change that archives room `id` now.
+pub(crate) fn archiving(id: i32) -> conversation::ActiveModel {
+    conversation::ActiveModel {
+        id: Set(id),
+        archived_at: Set(Some(now_millis())),
+        ..Default::default()
+    }
 }
 
 /// Commits `txn` after logging `events`, then publishes them.
@@ -247,14 +274,7 @@ pub async fn create(
     .await?;
     let rows = std::iter::once((me.id, OWNER))
         .chain(others.iter().map(|u| (u.id, MEMBER)))
-        .map(|(user_id, role)| membership::ActiveModel {
-            conversation_id: Set(conv.id),
-            user_id: Set(user_id),
-            role: Set(role.into()),
-            last_read_id: Set(0),
-            notify: Set("all".into()),
-            joined_at: Set(now),
-        });
+        .map(|(user_id, role)| membership_row(conv.id, user_id, role, now));
     membership::Entity::insert_many(rows)
         .exec_without_returning(&txn)
         .await?;
@@ -301,16 +321,15 @@ pub async fn mine(db: &DatabaseConnection, me: &CurrentUser) -> Result<Vec<RoomE
         .all(db)
         .await?;
     let unread = super::server::unread_counts(db, me.id).await?;
-    let mut out = Vec::with_capacity(rooms.len());
-    for room in rooms {
-        let count = member_count(db, room.id).await?;
-        out.push(RoomEntry {
+    let counts = member_counts(db, rooms.iter().map(|r| r.id)).await?;
+    Ok(rooms
+        .iter()
+        .map(|room| RoomEntry {
             unread: unread.get(&room.id).copied().unwrap_or(0),
             role: memberships.get(&room.id).map_or(Role::Member, role_of),
-            room: summary(&room, count),
-        });
-    }
-    Ok(out)
+            room: summary(room, counts.get(&room.id).copied().unwrap_or(0)),
+        })
+        .collect())
 }
 
 /// Public rooms that are not archived, most recently active first, with
@@ -333,15 +352,14 @@ pub async fn browse(
         .into_iter()
         .map(|m| m.conversation_id)
         .collect();
-    let mut out = Vec::with_capacity(rooms.len());
-    for room in rooms {
-        let count = member_count(db, room.id).await?;
-        out.push(RoomListing {
+    let counts = member_counts(db, rooms.iter().map(|r| r.id)).await?;
+    Ok(rooms
+        .iter()
+        .map(|room| RoomListing {
             joined: mine.contains(&room.id),
-            room: summary(&room, count),
-        });
-    }
-    Ok(out)
+            room: summary(room, counts.get(&room.id).copied().unwrap_or(0)),
+        })
+        .collect())
 }
 
 /// Joins a public room (joining one you are in changes nothing).
@@ -401,14 +419,11 @@ async fn last_message_id(txn: &DatabaseTransaction, id: i32) -> Result<i64, AppE
 
 async fn add_rows(txn: &DatabaseTransaction, id: i32, users: &[i32]) -> Result<(), AppError> {
     let now = now_millis();
-    membership::Entity::insert_many(users.iter().map(|&user_id| membership::ActiveModel {
-        conversation_id: Set(id),
-        user_id: Set(user_id),
-        role: Set(MEMBER.into()),
-        last_read_id: Set(0),
-        notify: Set("all".into()),
-        joined_at: Set(now),
-    }))
+    membership::Entity::insert_many(
+        users
+            .iter()
+            .map(|&user_id| membership_row(id, user_id, MEMBER, now)),
+    )
     .exec_without_returning(txn)
     .await?;
     Ok(())
@@ -617,21 +632,17 @@ pub async fn update(
         )
         .await?;
     }
-    let updated = conversation::Entity::update(conversation::ActiveModel {
-        id: Set(id),
-        name: Set(Some(name)),
-        topic: Set(Some(topic)),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    let view = summary(&updated, member_count(&txn, id).await?);
-    events.push(NewEvent::new(
-        Audience::Members(id),
-        Event::Conversation {
-            conversation: view.clone(),
+    let view = change_room(
+        &txn,
+        conversation::ActiveModel {
+            id: Set(id),
+            name: Set(Some(name)),
+            topic: Set(Some(topic)),
+            ..Default::default()
         },
-    ));
+        &mut events,
+    )
+    .await?;
     finish(txn, live, events).await?;
     Ok(view)
 }
@@ -655,20 +666,7 @@ pub async fn archive(
         &mut events,
     )
     .await?;
-    let updated = conversation::Entity::update(conversation::ActiveModel {
-        id: Set(id),
-        archived_at: Set(Some(now_millis())),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    let view = summary(&updated, member_count(&txn, id).await?);
-    events.push(NewEvent::new(
-        Audience::Members(id),
-        Event::Conversation {
-            conversation: view.clone(),
-        },
-    ));
+    let view = change_room(&txn, archiving(id), &mut events).await?;
     finish(txn, live, events).await?;
     Ok(view)
 }
@@ -711,7 +709,7 @@ pub async fn page(
     before: Option<i64>,
 ) -> Result<super::model::ConversationPage, AppError> {
     let (conv, _) = membership_of(db, id, me.id).await?;
-    let (messages, has_more) = super::server::fetch_conversation_page(db, me, id, before).await?;
+    let (messages, has_more) = super::server::page_of(db, id, before).await?;
     Ok(super::model::ConversationPage {
         conversation: summary(&conv, member_count(db, id).await?),
         messages,

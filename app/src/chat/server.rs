@@ -233,8 +233,9 @@ pub async fn unread_counts(
 pub const UNREAD_CAP: u64 = 100;
 
 /// Up to 50 messages of a conversation before id `before` (or the newest),
-/// oldest first. One index range scan whatever the history's size.
-async fn page_of(
+/// oldest first. One index range scan whatever the history's size. The
+/// caller has checked membership.
+pub(crate) async fn page_of(
     db: &DatabaseConnection,
     conversation_id: i32,
     before: Option<i64>,
@@ -275,17 +276,6 @@ pub async fn fetch_page(
         messages,
         has_more,
     })
-}
-
-/// A page of any conversation `me` is a member of.
-pub async fn fetch_conversation_page(
-    db: &DatabaseConnection,
-    me: &CurrentUser,
-    conversation_id: i32,
-    before: Option<i64>,
-) -> Result<(Vec<Message>, bool), AppError> {
-    directory::membership_of(db, conversation_id, me.id).await?;
-    page_of(db, conversation_id, before).await
 }
 
 /// What sending needs besides the caller: the database, the writer, the
