@@ -86,3 +86,24 @@ export async function person(browser: Browser, prefix: string): Promise<{ page: 
   await expect(page).toHaveURL('/');
   return { page, name };
 }
+
+/** Creates a room from the sidebar's "New room" and waits until it is open. */
+export async function createRoom(page: Page, name: string, members: string, isPublic: boolean) {
+  await page.getByRole('link', { name: 'New room' }).click();
+  await expect(page).toHaveURL('/rooms/new');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Topic').fill('where we talk');
+  await page.getByLabel(isPublic ? /^Public/ : /^Private/).check();
+  await page.getByLabel('First members').fill(members);
+  await page.getByRole('button', { name: 'Create room' }).click();
+  await expect(page).toHaveURL(/\/rooms\/\d+$/);
+  await expect(page.getByRole('heading', { name })).toBeVisible();
+}
+
+/** Sends a message from the open conversation and waits until it is shown. */
+export async function say(page: Page, text: string) {
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+  await expect(page.locator('.message.mine', { hasText: text })).toBeVisible();
+}

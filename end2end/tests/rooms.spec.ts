@@ -1,25 +1,6 @@
 // Rooms in three and four browsers: creating, chatting live, joining, privacy.
 import { Browser, expect, Page, test } from './fixtures';
-import { hydrated, person, signUp, uniqueName } from './helpers';
-
-async function createRoom(page: Page, name: string, members: string, isPublic: boolean) {
-  await page.getByRole('link', { name: 'New room' }).click();
-  await expect(page).toHaveURL('/rooms/new');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Topic').fill('where we talk');
-  await page.getByLabel(isPublic ? /^Public/ : /^Private/).check();
-  await page.getByLabel('First members').fill(members);
-  await page.getByRole('button', { name: 'Create room' }).click();
-  await expect(page).toHaveURL(/\/rooms\/\d+$/);
-  await expect(page.getByRole('heading', { name })).toBeVisible();
-}
-
-async function say(page: Page, text: string) {
-  const box = page.getByRole('textbox', { name: 'Message' });
-  await box.fill(text);
-  await box.press('Enter');
-  await expect(page.locator('.message.mine', { hasText: text })).toBeVisible();
-}
+import { createRoom, hydrated, person, say, signUp, uniqueName } from './helpers';
 
 test('three people chat live in a private room that a fourth cannot see', async ({ browser }) => {
   const [amy, bob, cyd, dan] = await Promise.all(

@@ -32,6 +32,8 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("events_since", &["after"]),
     ("send", &["to", "conversation_id", "body", "client_id"]),
     ("mark_read", &["conversation_id", "up_to"]),
+    ("notify", &["conversation_id", "notify"]),
+    ("mention_candidates", &["conversation_id", "prefix"]),
     ("rooms_create", &["name", "topic", "is_public", "members"]),
     ("rooms_mine", &[]),
     ("rooms_browse", &[]),

@@ -278,8 +278,8 @@ async fn a_tab_that_was_offline_catches_up_on_every_kind_of_change() {
     drop(bob_ws);
 
     // While he is away: a message, a join, a rename, a moderation, and his
-    // own read marker from another tab.
-    post(&amy, &room, "while away", "off-00000003").await;
+    // own read marker and notification level from another tab.
+    post(&amy, &room, "while away, @bob", "off-00000003").await;
     ok(&cyd, "rooms_join", &[("conversation_id", &id)]).await;
     ok(
         &amy,
@@ -298,6 +298,12 @@ async fn a_tab_that_was_offline_catches_up_on_every_kind_of_change() {
     )
     .await;
     bob.mark_read(&kept).await;
+    ok(
+        &bob,
+        "notify",
+        &[("conversation_id", &id), ("notify", "all")],
+    )
+    .await;
 
     let mut ws = bob.socket(Some(last_seen)).await;
     let mut kinds = Vec::new();
@@ -312,7 +318,12 @@ async fn a_tab_that_was_offline_catches_up_on_every_kind_of_change() {
         assert!(id > last, "in order, once each: {id} after {last}");
         last = id;
         kinds.push(e["type"].as_str().unwrap().to_owned());
-        if e["type"] == "read" {
+        if e["type"] == "message" && e["message"]["body"] == "while away, @bob" {
+            assert_eq!(e["message"]["mentions"], json!(["bob"]), "{e}");
+            assert_eq!(e["message"]["sender_name"], "amy");
+        }
+        if e["type"] == "notify" {
+            assert_eq!(e["notify"], "all");
             break;
         }
     }
@@ -325,9 +336,10 @@ async fn a_tab_that_was_offline_catches_up_on_every_kind_of_change() {
             "message",
             "conversation",
             "message_deleted",
-            "read"
+            "read",
+            "notify"
         ],
-        "the message, cyd's join and its line, the rename line and the room, the deletion, the marker"
+        "the message, cyd's join and its line, the rename line and the room, the deletion, the marker, the level"
     );
     // Then live events.
     post(&amy, &room, "live again", "off-00000004").await;

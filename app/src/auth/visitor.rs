@@ -36,7 +36,7 @@ fn is_page_request(req: &Request) -> bool {
         && !path.starts_with("/pkg/")
         && !path.starts_with("/api/")
         && path != "/ws"
-        && path != "/favicon.svg"
+        && !path.starts_with("/favicon")
 }
 
 /// Axum middleware (inside the session layer): resolves the visitor of every

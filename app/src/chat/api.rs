@@ -112,3 +112,41 @@ pub async fn mark_read(conversation_id: i32, up_to: i64) -> Result<(), AppError>
         .await,
     )
 }
+
+/// Sets the caller's notification level for `conversation_id`: `all`,
+/// `mentions` or `nothing`.
+#[server(endpoint = "notify")]
+pub async fn set_notify(conversation_id: i32, notify: String) -> Result<(), AppError> {
+    use crate::{chat::server, error::reply};
+    reply(
+        async {
+            let (state, me) = caller().await?;
+            server::set_notify(
+                &state.db,
+                state.live.as_ref(),
+                &me,
+                conversation_id,
+                &notify,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Up to 8 members of `conversation_id` whose username starts with `prefix`
+/// (any case), for completing an `@mention`.
+#[server(endpoint = "mention_candidates")]
+pub async fn mention_candidates(
+    conversation_id: i32,
+    prefix: String,
+) -> Result<Vec<String>, AppError> {
+    use crate::{chat::mention_store, error::reply};
+    reply(
+        async {
+            let (state, me) = caller().await?;
+            mention_store::candidates(&state.db, &me, conversation_id, &prefix).await
+        }
+        .await,
+    )
+}

@@ -11,7 +11,7 @@ use sea_orm::{
     Set,
 };
 
-use super::model::{Conversation, Event, Kind};
+use super::model::{Conversation, Event, Kind, Notify};
 use crate::{
     db::{
         entities::{conversation, membership, user},
@@ -44,9 +44,10 @@ pub async fn membership_of<C: ConnectionTrait>(
     Ok((conv, member))
 }
 
-/// A new member's row: read nothing yet, notified of everything.
+/// A new member's row: read nothing yet, at the default level for `kind`.
 pub fn membership_row(
     conversation_id: i32,
+    kind: Kind,
     user_id: i32,
     role: &str,
     joined_at: i64,
@@ -56,9 +57,15 @@ pub fn membership_row(
         user_id: Set(user_id),
         role: Set(role.into()),
         last_read_id: Set(0),
-        notify: Set("all".into()),
+        notify: Set(Notify::default_for(kind).as_str().into()),
         joined_at: Set(joined_at),
     }
+}
+
+/// A member's notification level (an unknown stored value counts as `all`,
+/// so nothing is silenced by accident).
+pub fn level_of(m: &membership::Model) -> Notify {
+    Notify::parse(&m.notify).unwrap_or(Notify::All)
 }
 
 /// How many members each of `ids` has, in one grouped query.
@@ -143,7 +150,8 @@ pub async fn open_directs(
         })
         .exec_with_returning(txn)
         .await?;
-        let members = [lo, hi].map(|user_id| membership_row(conv.id, user_id, MEMBER, now));
+        let members =
+            [lo, hi].map(|user_id| membership_row(conv.id, Kind::Direct, user_id, MEMBER, now));
         membership::Entity::insert_many(members)
             .exec_without_returning(txn)
             .await?;

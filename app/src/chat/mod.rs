@@ -9,12 +9,19 @@
 //!   conversations and memberships, authorisation by membership; `writer`
 //!   (ssr): group commit; `peers` (ssr): recipients remembered for a few
 //!   seconds; `socket` (ssr): the `/ws` endpoint speaking `model::Event`.
+//! - `mentions`: where `@name` mentions are in a body (shared); `mention_store`
+//!   (ssr): resolving, recording and reading them.
+//! - `badge`: the sidebar's unread marks by notification level; `alerts`: the
+//!   tab title, favicon and browser notifications.
 //! - `state`, `people`, `rooms_ui`, `conversation`, `page`: the UI; `connection`: the
 //!   browser's reconnecting socket (polling `events_since` without one).
 
+mod alerts;
 pub mod api;
+mod badge;
 pub mod connection;
 mod conversation;
+pub mod mentions;
 pub mod model;
 mod page;
 mod people;
@@ -24,6 +31,8 @@ pub mod state;
 
 #[cfg(feature = "ssr")]
 pub mod directory;
+#[cfg(feature = "ssr")]
+pub mod mention_store;
 #[cfg(feature = "ssr")]
 pub mod peers;
 #[cfg(feature = "ssr")]

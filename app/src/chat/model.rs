@@ -21,6 +21,13 @@ pub struct Message {
     pub created_at: i64,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub system: bool,
+    /// The sender's username (empty on system lines).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sender_name: String,
+    /// The members it mentions (`@username`), by username: what the reader
+    /// sees highlighted (`mentions::segments`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
 }
 
 /// Whether a conversation is between two people or a room.
@@ -41,12 +48,59 @@ pub enum Role {
 }
 
 /// What counts toward a member's badge and notifications.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Notify {
     All,
     Mentions,
     Nothing,
+}
+
+impl Notify {
+    /// A new member's level: everything in a direct conversation (every
+    /// message there is for you), mentions in a room (in a busy room every
+    /// message would otherwise count; the room still shows as unread).
+    pub fn default_for(kind: Kind) -> Self {
+        match kind {
+            Kind::Direct => Self::All,
+            Kind::Room => Self::Mentions,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Mentions => "mentions",
+            Self::Nothing => "nothing",
+        }
+    }
+
+    /// The stored or submitted name (`None`: not a level).
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::All, Self::Mentions, Self::Nothing]
+            .into_iter()
+            .find(|n| n.as_str() == raw)
+    }
+
+    /// What a conversation adds to the badge and the tab title, given its
+    /// unread messages and unread mentions.
+    pub fn counted(self, unread: u32, mentions: u32) -> u32 {
+        match self {
+            Self::All => unread,
+            Self::Mentions => mentions,
+            Self::Nothing => 0,
+        }
+    }
+
+    /// Whether a new message from someone else (`mentions_me`: it mentions
+    /// the reader) deserves a browser notification.
+    pub fn notifies(self, mentions_me: bool) -> bool {
+        match self {
+            Self::All => true,
+            Self::Mentions => mentions_me,
+            Self::Nothing => false,
+        }
+    }
 }
 
 /// A conversation as its members see it in the sidebar.
@@ -73,13 +127,15 @@ pub struct RoomListing {
     pub joined: bool,
 }
 
-/// A room in the sidebar: the room and the viewer's unread count in it
-/// (capped at 100), and their role.
+/// A room in the sidebar: the room, the viewer's unread messages and unread
+/// mentions in it (each capped at 100), their role and notification level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomEntry {
     pub room: Conversation,
     pub unread: u32,
+    pub mentions: u32,
     pub role: Role,
+    pub notify: Notify,
 }
 
 /// A page of any conversation, with what its header shows.
@@ -108,6 +164,10 @@ pub struct Person {
     pub online: bool,
     /// Messages from this person the viewer has not read (capped at 100).
     pub unread: u32,
+    /// Of those, the ones that mention the viewer.
+    pub mentions: u32,
+    /// The viewer's level for their direct conversation.
+    pub notify: Notify,
     /// The newest message between the two, if they ever talked.
     pub last_message_id: Option<i64>,
     /// Their direct conversation, once there is one.
@@ -164,6 +224,12 @@ pub enum Event {
     /// A conversation the user is in was created, renamed, re-topiced or
     /// archived, or the user joined it (logged).
     Conversation { conversation: Conversation },
+    /// The user changed their notification level for a conversation, in
+    /// some tab (logged, for the user only).
+    Notify {
+        conversation_id: i32,
+        notify: Notify,
+    },
     /// Someone joined a conversation the user is in (logged).
     MemberJoined { conversation_id: i32, user_id: i32 },
     /// Someone left or was removed; when `user_id` is the user, the
@@ -185,6 +251,7 @@ impl Event {
             self,
             Self::Message { .. }
                 | Self::Read { .. }
+                | Self::Notify { .. }
                 | Self::MessageDeleted { .. }
                 | Self::Conversation { .. }
                 | Self::MemberJoined { .. }

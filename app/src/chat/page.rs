@@ -13,6 +13,7 @@ use leptos_router::{
 };
 
 use super::{
+    alerts::{NotificationsToggle, UnreadTitle},
     conversation::Conversation,
     people::PeoplePanel,
     rooms_ui::{
@@ -136,7 +137,9 @@ fn ChatLayout(me: CurrentUser) -> impl IntoView {
                 />
                 <RoomsPanel current=current_room filter=filter />
                 <PeoplePanel current=current_person filter=filter />
+                <NotificationsToggle />
             </nav>
+            <UnreadTitle />
             {move || match shown.get() {
                 Shown::Conversation => view! { <Conversation target=target /> }.into_any(),
                 // Lazily loaded code (`rooms_ui::lazy`).

@@ -8,6 +8,7 @@ use leptos_router::components::A;
 
 use super::{
     api::list_people,
+    badge::{Badges, Waiting},
     model::Person,
     state::{Activity, use_chat},
 };
@@ -18,9 +19,11 @@ fn with_activity(mut person: Person, activity: Option<&Activity>) -> Person {
     let fetched_last = person.last_message_id.unwrap_or(0);
     if a.read_up_to >= fetched_last {
         person.unread = 0;
+        person.mentions = 0;
     }
-    let live_unread = a.unread_ids.iter().filter(|id| **id > fetched_last).count() as u32;
-    person.unread = (person.unread + live_unread).min(100);
+    let newer = |ids: &[i64]| ids.iter().filter(|id| **id > fetched_last).count() as u32;
+    person.unread = (person.unread + newer(&a.unread_ids)).min(100);
+    person.mentions = (person.mentions + newer(&a.mention_ids)).min(100);
     if a.last_message_id > fetched_last {
         person.last_message_id = Some(a.last_message_id);
     }
@@ -28,12 +31,10 @@ fn with_activity(mut person: Person, activity: Option<&Activity>) -> Person {
 }
 
 /// Recent conversations first (newest first), then everyone else by name.
-fn in_panel_order(people: &mut [Person]) {
-    people.sort_by(|a, b| {
-        b.last_message_id
-            .cmp(&a.last_message_id)
-            .then_with(|| a.username.to_lowercase().cmp(&b.username.to_lowercase()))
-    });
+fn panel_order(a: &Person, b: &Person) -> std::cmp::Ordering {
+    b.last_message_id
+        .cmp(&a.last_message_id)
+        .then_with(|| a.username.to_lowercase().cmp(&b.username.to_lowercase()))
 }
 
 #[component]
@@ -68,29 +69,50 @@ pub fn PeoplePanel(
             newcomers.update(|n| *n += 1);
         }
     });
+    // The people as shown: fetched, then moved by live events and levels.
+    let entries = Memo::new(move |_| {
+        let fetched = people.get().and_then(Result::ok).unwrap_or_default();
+        let mut list: Vec<(Person, Option<i32>)> = chat.activity.with(|act| {
+            fetched
+                .into_iter()
+                .map(|p| {
+                    let conversation = p.conversation_id.or_else(|| chat.direct_with(p.id));
+                    let mut p = with_activity(p, conversation.and_then(|c| act.get(&c)));
+                    if let Some(c) = conversation {
+                        p.notify = chat.level(c, p.notify);
+                    }
+                    (p, conversation)
+                })
+                .collect()
+        });
+        list.sort_by(|a, b| panel_order(&a.0, &b.0));
+        list
+    });
+    // What each direct conversation adds to the tab title, and its level.
+    let shown_before = StoredValue::new(Vec::<i32>::new());
+    Effect::new(move |_| {
+        entries.with(|list| {
+            let with_conversation = || list.iter().filter_map(|(p, c)| Some((p, (*c)?)));
+            let counts = with_conversation().map(|(p, c)| (c, waiting(p).counted()));
+            chat.set_badges(shown_before, counts.collect());
+            chat.remember_levels(with_conversation().map(|(p, c)| (c, p.notify)));
+        })
+    });
     view! {
         <section class="people-section" aria-label="Direct messages">
             <div class="section-head"><h2>"Direct messages"</h2></div>
             <Transition fallback=|| view! { <p class="people-empty">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    let fetched = people.await.unwrap_or_default();
-                    if fetched.is_empty() {
+                    if people.await.unwrap_or_default().is_empty() {
                         return view! { <p class="people-empty">"No one else is here yet."</p> }.into_any();
                     }
-                    let list = move || {
-                                let mut list: Vec<Person> = chat.activity.with(|act| {
-                                    fetched.iter().cloned().map(|p| {
-                                        let conversation = p.conversation_id.or_else(|| chat.direct_with(p.id));
-                                        let a = conversation.and_then(|c| act.get(&c));
-                                        with_activity(p, a)
-                                    }).collect()
-                                });
-                                in_panel_order(&mut list);
-                                list
-                            };
                     view! {
                         <ul class="people-list">
-                            <For each=list key=|p| (p.id, p.unread, p.last_message_id) let:p>
+                            <For
+                                each=move || entries.get().into_iter().map(|(p, _)| p)
+                                key=|p| (p.id, p.unread, p.mentions, p.notify, p.last_message_id)
+                                let:p
+                            >
                                 {
                                     let name = p.username.clone();
                                     let key = name.to_lowercase();
@@ -101,8 +123,9 @@ pub fn PeoplePanel(
                                         let name = name.clone();
                                         move || current.get().is_some_and(|c| c.eq_ignore_ascii_case(&name))
                                     };
+                                    let w = waiting(&p);
                                     view! {
-                                        <li class:hidden=move || !shown() class:active=active>
+                                        <li class:hidden=move || !shown() class:active=active class:unread=w.bold() class:muted=w.muted()>
                                             <A href=href attr:class="person">
                                                 <span
                                                     class="dot"
@@ -110,10 +133,7 @@ pub fn PeoplePanel(
                                                     aria-label=move || if chat.online.with(|o| o.contains(&id)) { "online" } else { "offline" }
                                                 ></span>
                                                 <span class="person-name">{name.clone()}</span>
-                                                {(p.unread > 0).then(|| {
-                                                    let label = if p.unread >= 100 { "99+".to_string() } else { p.unread.to_string() };
-                                                    view! { <span class="badge" aria-label="unread messages">{label}</span> }
-                                                })}
+                                                <Badges waiting=w />
                                             </A>
                                         </li>
                                     }
@@ -128,6 +148,14 @@ pub fn PeoplePanel(
     }
 }
 
+fn waiting(p: &Person) -> Waiting {
+    Waiting {
+        unread: p.unread,
+        mentions: p.mentions,
+        notify: p.notify,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +166,8 @@ mod tests {
             username: name.into(),
             online: false,
             unread,
+            mentions: 0,
+            notify: crate::chat::model::Notify::All,
             last_message_id: last,
             conversation_id: None,
         }
@@ -148,13 +178,14 @@ mod tests {
         let a = Activity {
             last_message_id: 12,
             unread_ids: vec![9, 11, 12],
+            mention_ids: vec![12],
             read_up_to: 0,
         };
         // 9 was already counted in the fetched list (its last id was 10).
         let p = with_activity(person(1, "amy", Some(10), 2), Some(&a));
-        assert_eq!((p.unread, p.last_message_id), (4, Some(12)));
+        assert_eq!((p.unread, p.mentions, p.last_message_id), (4, 1, Some(12)));
         let mut list = vec![person(2, "bob", Some(11), 0), p, person(3, "cy", None, 0)];
-        in_panel_order(&mut list);
+        list.sort_by(panel_order);
         let names: Vec<_> = list.iter().map(|p| p.username.as_str()).collect();
         assert_eq!(names, ["amy", "bob", "cy"]);
     }
@@ -164,6 +195,7 @@ mod tests {
         let a = Activity {
             last_message_id: 10,
             unread_ids: vec![],
+            mention_ids: vec![],
             read_up_to: 10,
         };
         let p = with_activity(person(1, "amy", Some(10), 5), Some(&a));

@@ -16,7 +16,7 @@ use sea_orm::{
 
 use super::{
     directory::{self, MEMBER, OWNER, ROOM, member_counts, membership_of, membership_row, summary},
-    model::{Conversation, Event, Member, Role, RoomEntry, RoomListing},
+    model::{Conversation, Event, Kind, Member, Notify, Role, RoomEntry, RoomListing},
     server::to_message,
 };
 use crate::{
@@ -68,6 +68,10 @@ pub fn parse_topic(raw: &str) -> Result<String, FieldError> {
         ));
     }
     Ok(topic.to_owned())
+}
+
+fn counts_of(counts: &std::collections::HashMap<i32, u32>, id: i32) -> u32 {
+    counts.get(&id).copied().unwrap_or(0)
 }
 
 fn role_of(m: &membership::Model) -> Role {
@@ -274,7 +278,7 @@ pub async fn create(
     .await?;
     let rows = std::iter::once((me.id, OWNER))
         .chain(others.iter().map(|u| (u.id, MEMBER)))
-        .map(|(user_id, role)| membership_row(conv.id, user_id, role, now));
+        .map(|(user_id, role)| membership_row(conv.id, Kind::Room, user_id, role, now));
     membership::Entity::insert_many(rows)
         .exec_without_returning(&txn)
         .await?;
@@ -321,13 +325,19 @@ pub async fn mine(db: &DatabaseConnection, me: &CurrentUser) -> Result<Vec<RoomE
         .all(db)
         .await?;
     let unread = super::server::unread_counts(db, me.id).await?;
-    let counts = member_counts(db, rooms.iter().map(|r| r.id)).await?;
+    let counts_by_room = member_counts(db, rooms.iter().map(|r| r.id)).await?;
     Ok(rooms
         .iter()
-        .map(|room| RoomEntry {
-            unread: unread.get(&room.id).copied().unwrap_or(0),
-            role: memberships.get(&room.id).map_or(Role::Member, role_of),
-            room: summary(room, counts.get(&room.id).copied().unwrap_or(0)),
+        .map(|room| {
+            let counts = unread.get(&room.id).copied().unwrap_or_default();
+            let member = memberships.get(&room.id);
+            RoomEntry {
+                unread: counts.messages,
+                mentions: counts.mentions,
+                role: member.map_or(Role::Member, role_of),
+                notify: member.map_or(Notify::default_for(Kind::Room), directory::level_of),
+                room: summary(room, counts_of(&counts_by_room, room.id)),
+            }
         })
         .collect())
 }
@@ -352,12 +362,12 @@ pub async fn browse(
         .into_iter()
         .map(|m| m.conversation_id)
         .collect();
-    let counts = member_counts(db, rooms.iter().map(|r| r.id)).await?;
+    let counts_by_room = member_counts(db, rooms.iter().map(|r| r.id)).await?;
     Ok(rooms
         .iter()
         .map(|room| RoomListing {
             joined: mine.contains(&room.id),
-            room: summary(room, counts.get(&room.id).copied().unwrap_or(0)),
+            room: summary(room, counts_of(&counts_by_room, room.id)),
         })
         .collect())
 }
@@ -422,7 +432,7 @@ async fn add_rows(txn: &DatabaseTransaction, id: i32, users: &[i32]) -> Result<(
     membership::Entity::insert_many(
         users
             .iter()
-            .map(|&user_id| membership_row(id, user_id, MEMBER, now)),
+            .map(|&user_id| membership_row(id, Kind::Room, user_id, MEMBER, now)),
     )
     .exec_without_returning(txn)
     .await?;

@@ -13,7 +13,7 @@ use sea_orm::{
 
 use super::{
     directory,
-    model::{Body, ClientId, Event, Message, PAGE_SIZE, Page, Person},
+    model::{Body, ClientId, Event, Message, Notify, PAGE_SIZE, Page, Person},
     peers::{Peer, PeerCache},
     writer::{NewMessage, Target, Writer},
 };
@@ -60,6 +60,8 @@ pub(crate) fn to_message(m: message::Model) -> Message {
         body: m.body,
         client_id: m.client_id,
         created_at: m.created_at,
+        sender_name: String::new(),
+        mentions: Vec::new(),
     }
 }
 
@@ -126,9 +128,9 @@ pub async fn find_recipient(
 }
 
 /// Everyone else who is active: recent conversations first (newest first),
-/// then everyone else alphabetically. Three queries whatever the number of
-/// conversations: the people, `me`'s direct conversations, and one grouped
-/// count of unread messages.
+/// then everyone else alphabetically. Four queries whatever the number of
+/// conversations: the people, `me`'s memberships, their direct conversations,
+/// and one statement counting unread messages and mentions.
 pub async fn list_people(
     db: &DatabaseConnection,
     live: &dyn Live,
@@ -139,14 +141,16 @@ pub async fn list_people(
         .filter(user::Column::Id.ne(me.id))
         .all(db)
         .await?;
-    let mine = sea_orm::sea_query::Query::select()
-        .column(membership::Column::ConversationId)
-        .from(membership::Entity)
-        .and_where(membership::Column::UserId.eq(me.id))
-        .to_owned();
+    let levels: HashMap<i32, Notify> = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(me.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.conversation_id, directory::level_of(&m)))
+        .collect();
     let directs: HashMap<i32, conversation::Model> = conversation::Entity::find()
         .filter(conversation::Column::Kind.eq(directory::DIRECT))
-        .filter(conversation::Column::Id.in_subquery(mine))
+        .filter(conversation::Column::Id.is_in(levels.keys().copied()))
         .all(db)
         .await?
         .into_iter()
@@ -164,9 +168,18 @@ pub async fn list_people(
         .into_iter()
         .map(|u| {
             let conv = directs.get(&u.id);
+            let counts = conv
+                .and_then(|c| unread.get(&c.id))
+                .copied()
+                .unwrap_or_default();
             Person {
                 online: live.is_online(u.id),
-                unread: conv.and_then(|c| unread.get(&c.id)).copied().unwrap_or(0),
+                unread: counts.messages,
+                mentions: counts.mentions,
+                notify: conv
+                    .and_then(|c| levels.get(&c.id))
+                    .copied()
+                    .unwrap_or(Notify::All),
                 last_message_id: conv.map(|c| c.last_message_id).filter(|&id| id > 0),
                 conversation_id: conv.map(|c| c.id),
                 id: u.id,
@@ -184,20 +197,31 @@ pub async fn list_people(
 
 use std::collections::HashMap;
 
-/// Unread messages per conversation of `me` (others' messages above the read
-/// marker), counted up to `UNREAD_CAP` each, in one statement: for every
-/// conversation with something unread, the count runs over the index range
-/// from the read marker to the 100th message after it at most, so it costs
-/// at most 100 index entries per conversation however far behind `me` is.
+/// What `me` has not read in one conversation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unread {
+    /// Others' messages above the read marker (at most `UNREAD_CAP`).
+    pub messages: u32,
+    /// Those of them that mention `me`.
+    pub mentions: u32,
+}
+
+/// Unread messages and mentions per conversation of `me`, in one statement.
+/// For every conversation with something unread, the message count runs over
+/// the index range from the read marker to the 100th message after it at
+/// most, so it costs at most 100 index entries per conversation however far
+/// behind `me` is; the mention count is the range of `me`'s mentions in that
+/// conversation above the marker (`mentions`' primary key).
 pub async fn unread_counts(
     db: &DatabaseConnection,
     me: i32,
-) -> Result<HashMap<i32, u32>, AppError> {
+) -> Result<HashMap<i32, Unread>, AppError> {
     use sea_orm::{FromQueryResult, Statement};
     #[derive(FromQueryResult)]
     struct Row {
         conversation_id: i32,
         unread: i64,
+        mentions: i64,
     }
     let sql = format!(
         "SELECT mb.conversation_id AS conversation_id, (
@@ -209,7 +233,11 @@ pub async fn unread_counts(
                 WHERE m2.conversation_id = mb.conversation_id AND m2.id > mb.last_read_id
                 ORDER BY m2.id LIMIT 1 OFFSET {skip}
               ), c.last_message_id)
-          ) AS unread
+          ) AS unread, (
+            SELECT COUNT(*) FROM mentions mn
+            WHERE mn.user_id = mb.user_id AND mn.conversation_id = mb.conversation_id
+              AND mn.message_id > mb.last_read_id
+          ) AS mentions
          FROM memberships mb JOIN conversations c ON c.id = mb.conversation_id
          WHERE mb.user_id = {me_param} AND c.last_message_id > mb.last_read_id",
         skip = UNREAD_CAP - 1,
@@ -222,10 +250,17 @@ pub async fn unread_counts(
     ))
     .all(db)
     .await?;
+    let cap = |n: i64| n.clamp(0, UNREAD_CAP as i64) as u32;
     Ok(rows
         .into_iter()
         .filter(|r| r.unread > 0)
-        .map(|r| (r.conversation_id, r.unread as u32))
+        .map(|r| {
+            let unread = Unread {
+                messages: cap(r.unread),
+                mentions: cap(r.mentions),
+            };
+            (r.conversation_id, unread)
+        })
         .collect())
 }
 
@@ -233,8 +268,9 @@ pub async fn unread_counts(
 pub const UNREAD_CAP: u64 = 100;
 
 /// Up to 50 messages of a conversation before id `before` (or the newest),
-/// oldest first. One index range scan whatever the history's size. The
-/// caller has checked membership.
+/// oldest first, with their senders' names and mentions. One index range
+/// scan whatever the history's size, then the page's mentions (one range)
+/// and names (by primary key). The caller has checked membership.
 pub(crate) async fn page_of(
     db: &DatabaseConnection,
     conversation_id: i32,
@@ -253,7 +289,9 @@ pub(crate) async fn page_of(
     let has_more = rows.len() as u64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     rows.reverse();
-    Ok((rows.into_iter().map(to_message).collect(), has_more))
+    let mut messages: Vec<Message> = rows.into_iter().map(to_message).collect();
+    super::mention_store::names_for_page(db, conversation_id, &mut messages).await?;
+    Ok((messages, has_more))
 }
 
 /// A page of `me`'s direct conversation with `peer` (empty when they never
@@ -330,6 +368,7 @@ pub async fn send(
     path.writer
         .send(NewMessage {
             sender_id: me.id,
+            sender_name: me.username.clone(),
             target,
             body: body.into_inner(),
             client_id: client_id.as_str().to_owned(),
@@ -432,6 +471,44 @@ pub async fn mark_read(
             Event::Read {
                 conversation_id,
                 last_read_id: up_to,
+            },
+        )],
+    )
+    .await?;
+    txn.commit().await?;
+    live.publish(logged);
+    Ok(())
+}
+
+/// Sets `me`'s notification level for `conversation_id` (`notify`: `all`,
+/// `mentions` or `nothing`) and tells `me`'s other tabs.
+pub async fn set_notify(
+    db: &DatabaseConnection,
+    live: &dyn Live,
+    me: &CurrentUser,
+    conversation_id: i32,
+    notify: &str,
+) -> Result<(), AppError> {
+    let level = Notify::parse(notify)
+        .ok_or_else(|| AppError::field("notify", "Choose all, mentions or nothing."))?;
+    let (_, member) = directory::membership_of(db, conversation_id, me.id).await?;
+    if directory::level_of(&member) == level {
+        return Ok(());
+    }
+    let txn = crate::db::begin_write(db).await?;
+    membership::Entity::update_many()
+        .col_expr(membership::Column::Notify, Expr::value(level.as_str()))
+        .filter(membership::Column::ConversationId.eq(conversation_id))
+        .filter(membership::Column::UserId.eq(me.id))
+        .exec(&txn)
+        .await?;
+    let logged = log::append(
+        &txn,
+        &[NewEvent::new(
+            Audience::User(me.id),
+            Event::Notify {
+                conversation_id,
+                notify: level,
             },
         )],
     )

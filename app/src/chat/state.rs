@@ -14,7 +14,7 @@ use leptos::prelude::*;
 
 use super::{
     connection::{self, Connection, Live},
-    model::{Conversation, Event, Incoming, Kind, Message},
+    model::{Conversation, Event, Incoming, Kind, Message, Notify},
 };
 use crate::auth::CurrentUser;
 
@@ -34,6 +34,8 @@ pub struct Activity {
     pub last_message_id: i64,
     /// Messages from others that arrived live and are not read.
     pub unread_ids: Vec<i64>,
+    /// Of those, the ones that mention this user.
+    pub mention_ids: Vec<i64>,
     /// How far this user has read (0: unknown).
     pub read_up_to: i64,
 }
@@ -55,12 +57,15 @@ pub struct Chat {
     pub left: RwSignal<HashSet<i32>>,
     /// Bumped when rooms or their members changed (lists refetch).
     pub rooms_version: RwSignal<u32>,
-    /// Usernames by id, as far as this tab knows them.
-    pub names: RwSignal<HashMap<i32, String>>,
     /// Bumped when fetched lists must be fetched again (`resync`).
     pub resync: RwSignal<u32>,
     /// Ids of messages an admin deleted while this tab was open.
     pub deleted: RwSignal<HashSet<i64>>,
+    /// Notification levels by conversation id, as fetched or changed live.
+    pub levels: RwSignal<HashMap<i32, Notify>>,
+    /// What each conversation adds to the tab title (`Notify::counted`),
+    /// as the sidebar shows it.
+    pub badges: RwSignal<HashMap<i32, u32>>,
 }
 
 impl Chat {
@@ -79,14 +84,59 @@ impl Chat {
             rooms: RwSignal::new(HashMap::new()),
             left: RwSignal::new(HashSet::new()),
             rooms_version: RwSignal::new(0),
-            names: RwSignal::new(HashMap::new()),
             resync: RwSignal::new(0),
             deleted: RwSignal::new(HashSet::new()),
+            levels: RwSignal::new(HashMap::new()),
+            badges: RwSignal::new(HashMap::new()),
         }
     }
 
     fn my_id(&self) -> i32 {
         self.me.with_value(|m| m.id)
+    }
+
+    /// Whether `message` mentions this user.
+    pub fn mentions_me(&self, message: &Message) -> bool {
+        self.me.with_value(|me| {
+            message
+                .mentions
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&me.username))
+        })
+    }
+
+    /// One sidebar section's badges: `counts` replace what the section set
+    /// before (`before`, which it keeps), so a room left stops counting.
+    pub fn set_badges(&self, before: StoredValue<Vec<i32>>, counts: Vec<(i32, u32)>) {
+        let ids: Vec<i32> = counts.iter().map(|(id, _)| *id).collect();
+        self.badges.update(|b| {
+            before.with_value(|old| {
+                for id in old {
+                    b.remove(id);
+                }
+            });
+            b.extend(counts);
+        });
+        before.set_value(ids);
+    }
+
+    /// Levels as fetched, for conversations no live event has set yet (only
+    /// writes when one is new, so effects reading `levels` settle).
+    pub fn remember_levels(&self, fetched: impl Iterator<Item = (i32, Notify)>) {
+        let new: Vec<(i32, Notify)> = self
+            .levels
+            .with_untracked(|l| fetched.filter(|(id, _)| !l.contains_key(id)).collect());
+        if !new.is_empty() {
+            self.levels.update(|l| l.extend(new));
+        }
+    }
+
+    /// This user's level in `conversation_id`, as far as the tab knows
+    /// (`fallback`: the level the fetched list said).
+    pub fn level(&self, conversation_id: i32, fallback: Notify) -> Notify {
+        self.levels
+            .with(|l| l.get(&conversation_id).copied())
+            .unwrap_or(fallback)
     }
 
     /// Records a message once (live, replayed, polled or our own send).
@@ -102,11 +152,15 @@ impl Chat {
             return;
         }
         let from_other = message.sender_id != self.my_id() && !message.system;
+        let mentions_me = from_other && self.mentions_me(&message);
         self.activity.update(|all| {
             let a = all.entry(message.conversation_id).or_default();
             a.last_message_id = a.last_message_id.max(message.id);
             if from_other && message.id > a.read_up_to {
                 a.unread_ids.push(message.id);
+                if mentions_me {
+                    a.mention_ids.push(message.id);
+                }
             }
         });
         self.incoming.update(|v| {
@@ -120,6 +174,7 @@ impl Chat {
             let a = all.entry(conversation_id).or_default();
             a.read_up_to = a.read_up_to.max(up_to);
             a.unread_ids.retain(|id| *id > up_to);
+            a.mention_ids.retain(|id| *id > up_to);
         });
     }
 
@@ -163,7 +218,17 @@ impl Chat {
                 }
             }
             Event::Resync { cursor } => self.resynced(cursor),
-            Event::Message { message } | Event::Sent { message } => self.add_message(message),
+            Event::Message { message } => {
+                super::alerts::on_message(self, &message);
+                self.add_message(message);
+            }
+            Event::Sent { message } => self.add_message(message),
+            Event::Notify {
+                conversation_id,
+                notify,
+            } => self.levels.update(|l| {
+                l.insert(conversation_id, notify);
+            }),
             Event::Read {
                 conversation_id,
                 last_read_id,
@@ -209,6 +274,7 @@ impl Chat {
                 self.activity.update(|all| {
                     for a in all.values_mut() {
                         a.unread_ids.retain(|id| *id != message_id);
+                        a.mention_ids.retain(|id| *id != message_id);
                     }
                 });
                 // Counts fetched before the deletion may include it.

@@ -34,7 +34,7 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    directory,
+    directory, mention_store,
     model::{Event, Message},
     server::to_message,
 };
@@ -62,6 +62,8 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub sender_id: i32,
+    /// The sender's username, as shown beside the message.
+    pub sender_name: String,
     pub target: Target,
     pub body: String,
     pub client_id: String,
@@ -193,16 +195,39 @@ async fn store(
             .await?
     };
     move_markers(&txn, &inserted).await?;
-    for m in &inserted {
+    let names: HashMap<i32, &str> = batch
+        .iter()
+        .map(|m| (m.sender_id, m.sender_name.as_str()))
+        .collect();
+    let named = |m: message::Model| {
+        let mut message = to_message(m);
+        message.sender_name = names
+            .get(&message.sender_id)
+            .copied()
+            .unwrap_or_default()
+            .to_owned();
+        message
+    };
+    for m in known.values_mut() {
+        m.sender_name = names
+            .get(&m.sender_id)
+            .copied()
+            .unwrap_or_default()
+            .to_owned();
+    }
+    // Retried sends get their mentions back as they are now; new ones have
+    // theirs recorded.
+    mention_store::attach(&txn, &mut known.values_mut().collect::<Vec<_>>(), false).await?;
+    let mut fresh: Vec<Message> = inserted.into_iter().map(named).collect();
+    mention_store::attach(&txn, &mut fresh.iter_mut().collect::<Vec<_>>(), true).await?;
+    for m in &fresh {
         events.push(NewEvent::new(
             Audience::Members(m.conversation_id),
-            Event::Message {
-                message: to_message(m.clone()),
-            },
+            Event::Message { message: m.clone() },
         ));
     }
-    for m in inserted {
-        known.insert((m.sender_id, m.client_id.clone()), to_message(m));
+    for m in fresh {
+        known.insert((m.sender_id, m.client_id.clone()), m);
     }
     let logged = log::append(&txn, &events).await?;
     // Every job gets its own answer, in order: a message missing here would be

@@ -273,6 +273,7 @@ async fn group_commit_direct(in_flight: usize, secs: u64) -> f64 {
                     writer
                         .send(NewMessage {
                             sender_id: 1,
+                            sender_name: "bench1".into(),
                             target: Target::Person(2),
                             body: "durable".into(),
                             client_id: format!("direct-{w:05}-{seq:09}"),

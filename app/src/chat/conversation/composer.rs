@@ -1,8 +1,10 @@
 //! The composer: a textarea where Enter sends and Shift+Enter breaks the
-//! line, with a countdown near the 4,000-character limit.
+//! line, with a countdown near the 4,000-character limit and `@mention`
+//! completion (`suggest`).
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 
+use super::suggest::{Offer, Suggestions, caret_in_bytes, caret_in_utf16, look_up};
 use crate::chat::model::BODY_MAX_CHARS;
 
 /// Calls `on_send` with the text when it is sendable, then clears it.
@@ -10,8 +12,13 @@ use crate::chat::model::BODY_MAX_CHARS;
 pub fn Composer(
     #[prop(into)] on_send: Callback<String>,
     #[prop(into)] disabled: Signal<bool>,
+    /// Whose members can be mentioned (`None`: no conversation yet).
+    #[prop(into)]
+    conversation_id: Signal<Option<i32>>,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
+    let offer = RwSignal::new(None::<Offer>);
+    let input: NodeRef<html::Textarea> = NodeRef::new();
     let submit = move || {
         let body = draft.get_untracked();
         if disabled.get_untracked()
@@ -21,24 +28,84 @@ pub fn Composer(
             return;
         }
         draft.set(String::new());
+        offer.set(None);
         on_send.run(body);
     };
+    let pick = move |i: usize| {
+        let Some(mut o) = offer.get_untracked() else {
+            return;
+        };
+        o.active = i;
+        let (text, caret) = o.accept(&draft.get_untracked());
+        offer.set(None);
+        if let Some(el) = input.get_untracked() {
+            el.set_value(&text);
+            let at = caret_in_utf16(&text, caret);
+            let _ = el.set_selection_range(at, at);
+        }
+        draft.set(text);
+    };
+    let on_input = move |ev| {
+        let text = event_target_value(&ev);
+        draft.set(text.clone());
+        let caret = input
+            .get_untracked()
+            .and_then(|el| el.selection_start().ok().flatten())
+            .map_or(text.len(), |units| caret_in_bytes(&text, units));
+        look_up(conversation_id.get_untracked(), text, caret, offer, draft);
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if offer.with_untracked(Option::is_some) {
+            match ev.key().as_str() {
+                "ArrowDown" | "ArrowUp" => {
+                    ev.prevent_default();
+                    let by = if ev.key() == "ArrowDown" { 1 } else { -1 };
+                    offer.update(|o| {
+                        if let Some(o) = o {
+                            o.step(by)
+                        }
+                    });
+                    return;
+                }
+                "Enter" | "Tab" => {
+                    ev.prevent_default();
+                    let active = offer.with_untracked(|o| o.as_ref().map_or(0, |o| o.active));
+                    pick(active);
+                    return;
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    offer.set(None);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        if ev.key() == "Enter" && !ev.shift_key() {
+            ev.prevent_default();
+            submit();
+        }
+    };
     let remaining = move || BODY_MAX_CHARS as i64 - draft.with(|d| d.chars().count()) as i64;
+    let active_option =
+        move || offer.with(|o| o.as_ref().map(|o| format!("mention-option-{}", o.active)));
     view! {
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <Suggestions offer=offer pick=pick />
             <textarea
                 rows="1"
                 aria-label="Message"
+                aria-autocomplete="list"
+                aria-controls="mention-options"
+                aria-expanded=move || offer.with(Option::is_some).to_string()
+                aria-activedescendant=active_option
+                node_ref=input
                 placeholder=move || if disabled.get() { "This room is archived" } else { "Type your message" }
                 prop:disabled=move || disabled.get()
                 prop:value=move || draft.get()
-                on:input=move |ev| draft.set(event_target_value(&ev))
-                on:keydown=move |ev| {
-                    if ev.key() == "Enter" && !ev.shift_key() {
-                        ev.prevent_default();
-                        submit();
-                    }
-                }
+                on:input=on_input
+                on:keydown=on_keydown
+                on:blur=move |_| offer.set(None)
             ></textarea>
             {move || (remaining() < 200).then(|| view! {
                 <span class="countdown" class:over=move || remaining() < 0>{remaining}</span>

@@ -5,10 +5,12 @@
 
 mod composer;
 mod header;
+mod suggest;
+mod text;
 
 use leptos::{html, prelude::*, task::spawn_local};
 
-use self::{composer::Composer, header::Header};
+use self::{composer::Composer, header::Header, text::MessageText};
 use super::{
     api::{fetch_messages, mark_read, send_message},
     model::{Conversation as Room, Message},
@@ -282,7 +284,6 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         })
     });
     let is_room = Signal::derive(move || matches!(target.get(), Target::Room(_)));
-    let sender_name = move |id: i32| chat.names.with(|n| n.get(&id).cloned());
 
     view! {
         <section class="conversation" aria-label="Conversation">
@@ -307,13 +308,14 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
                                             view! { <p class="system-line" data-id=m.id>{m.body}" · "<time title=full>{short}</time></p> }.into_any()
                                         } else {
                                             let from = (!mine && is_room.get_untracked()).then(|| {
-                                                let id = m.sender_id;
-                                                view! { <span class="sender">{move || sender_name(id).unwrap_or_default()}</span> }
+                                                view! { <span class="sender">{m.sender_name.clone()}</span> }
                                             });
+                                            let my_name = chat.me.with_value(|u| u.username.clone());
+                                            let mentions_me = !mine && chat.mentions_me(&m);
                                             view! {
-                                                <article class="message" class:mine=mine data-id=m.id>
+                                                <article class="message" class:mine=mine class:mentions-me=mentions_me data-id=m.id>
                                                     {from}
-                                                    <p class="message-body">{m.body}</p>
+                                                    <p class="message-body"><MessageText body=m.body mentions=m.mentions me=my_name /></p>
                                                     <time title=full>{short}</time>
                                                 </article>
                                             }.into_any()
@@ -356,7 +358,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
                     stick.set(true);
                 }>"New messages ↓"</button>
             })}
-            <Composer on_send=on_send disabled=archived />
+            <Composer on_send=on_send disabled=archived conversation_id=conversation_id />
         </section>
     }
 }

@@ -24,13 +24,6 @@ pub fn MembersPanel(conversation_id: i32) -> impl IntoView {
         move || chat.rooms_version.get(),
         move |_| conversation_members(conversation_id),
     );
-    // Their names, for "who wrote this" in the history.
-    Effect::new(move |_| {
-        if let Some(Ok(list)) = members.get() {
-            chat.names
-                .update(|n| n.extend(list.iter().map(|m| (m.user_id, m.username.clone()))));
-        }
-    });
     let error = RwSignal::new(None::<String>);
     // Answers can come after the panel closed: `try_` writes.
     let report = move |r: Result<(), AppError>| {

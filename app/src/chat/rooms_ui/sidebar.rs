@@ -1,21 +1,28 @@
 //! The sidebar's Rooms section: the rooms you are in, newest activity first,
-//! with unread badges that move live (narrowed by the sidebar's filter);
+//! with unread marks that move live (narrowed by the sidebar's filter);
 //! links to browse and create rooms.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::chat::{model::RoomEntry, room_api::my_rooms, state::use_chat};
+use crate::chat::{
+    badge::{Badges, Waiting},
+    model::RoomEntry,
+    room_api::my_rooms,
+    state::{Activity, use_chat},
+};
 
 /// `entry` as fetched, moved forward by what happened live since.
-fn with_live(mut entry: RoomEntry, activity: Option<&crate::chat::state::Activity>) -> RoomEntry {
+fn with_live(mut entry: RoomEntry, activity: Option<&Activity>) -> RoomEntry {
     let Some(a) = activity else { return entry };
     let fetched_last = entry.room.last_message_id;
     if a.read_up_to >= fetched_last {
         entry.unread = 0;
+        entry.mentions = 0;
     }
-    let live = a.unread_ids.iter().filter(|id| **id > fetched_last).count() as u32;
-    entry.unread = (entry.unread + live).min(100);
+    let newer = |ids: &[i64]| ids.iter().filter(|id| **id > fetched_last).count() as u32;
+    entry.unread = (entry.unread + newer(&a.unread_ids)).min(100);
+    entry.mentions = (entry.mentions + newer(&a.mention_ids)).min(100);
     entry.room.last_message_id = entry.room.last_message_id.max(a.last_message_id);
     entry
 }
@@ -32,6 +39,38 @@ pub fn RoomsPanel(
         move || (chat.resync.get(), chat.rooms_version.get()),
         |_| my_rooms(),
     );
+    // The rooms as shown: fetched, then moved by live events and levels.
+    let entries = Memo::new(move |_| {
+        let fetched = rooms.get().and_then(Result::ok).unwrap_or_default();
+        let mut list: Vec<RoomEntry> = chat.activity.with(|act| {
+            fetched
+                .into_iter()
+                .filter(|e| !chat.left.with(|l| l.contains(&e.room.id)))
+                .map(|e| {
+                    let id = e.room.id;
+                    let mut e = with_live(e, act.get(&id));
+                    e.notify = chat.level(e.room.id, e.notify);
+                    if let Some(newer) = chat.rooms.with(|r| r.get(&e.room.id).cloned()) {
+                        let last = e.room.last_message_id;
+                        e.room = newer;
+                        e.room.last_message_id = e.room.last_message_id.max(last);
+                    }
+                    e
+                })
+                .collect()
+        });
+        list.sort_by_key(|e| std::cmp::Reverse(e.room.last_message_id));
+        list
+    });
+    // What each room adds to the tab title, and its level for notifications.
+    let shown_before = StoredValue::new(Vec::<i32>::new());
+    Effect::new(move |_| {
+        entries.with(|list| {
+            let counts = list.iter().map(|e| (e.room.id, waiting(e).counted()));
+            chat.set_badges(shown_before, counts.collect());
+            chat.remember_levels(list.iter().map(|e| (e.room.id, e.notify)));
+        })
+    });
     view! {
         <section class="rooms" aria-label="Rooms">
             <div class="section-head">
@@ -41,45 +80,31 @@ pub fn RoomsPanel(
             </div>
             <Transition fallback=|| view! { <p class="people-empty">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    let fetched = rooms.await.unwrap_or_default();
-                    let list = move || {
-                        let mut list: Vec<RoomEntry> = chat.activity.with(|act| {
-                            fetched
-                                .iter()
-                                .filter(|e| !chat.left.with(|l| l.contains(&e.room.id)))
-                                .cloned()
-                                .map(|e| {
-                                    let a = act.get(&e.room.id);
-                                    let mut e = with_live(e, a);
-                                    if let Some(newer) = chat.rooms.with(|r| r.get(&e.room.id).cloned()) {
-                                        let last = e.room.last_message_id;
-                                        e.room = newer;
-                                        e.room.last_message_id = e.room.last_message_id.max(last);
-                                    }
-                                    e
-                                })
-                                .collect()
-                        });
-                        list.sort_by_key(|e| std::cmp::Reverse(e.room.last_message_id));
-                        list
-                    };
+                    let _ = rooms.await;
                     view! {
                         <ul class="people-list room-list">
-                            <For each=list key=|e| (e.room.id, e.unread, e.room.last_message_id, e.room.name.clone()) let:e>
+                            <For
+                                each=move || entries.get()
+                                key=|e| (e.room.id, e.unread, e.mentions, e.notify, e.room.last_message_id, e.room.name.clone())
+                                let:e
+                            >
                                 {
                                     let id = e.room.id;
                                     let href = format!("/rooms/{id}");
                                     let key = e.room.name.to_lowercase();
                                     let shown = move || filter.with(|f| key.contains(&f.trim().to_lowercase()));
+                                    let w = waiting(&e);
                                     view! {
-                                        <li class:active=move || current.get() == Some(id) class:hidden=move || !shown()>
+                                        <li
+                                            class:active=move || current.get() == Some(id)
+                                            class:hidden=move || !shown()
+                                            class:unread=w.bold()
+                                            class:muted=w.muted()
+                                        >
                                             <A href=href attr:class="person">
                                                 <span class="hash" aria-hidden="true">"#"</span>
                                                 <span class="person-name">{e.room.name.clone()}</span>
-                                                {(e.unread > 0).then(|| {
-                                                    let label = if e.unread >= 100 { "99+".to_string() } else { e.unread.to_string() };
-                                                    view! { <span class="badge" aria-label="unread messages">{label}</span> }
-                                                })}
+                                                <Badges waiting=w />
                                             </A>
                                         </li>
                                     }
@@ -90,5 +115,13 @@ pub fn RoomsPanel(
                 })}
             </Transition>
         </section>
+    }
+}
+
+fn waiting(e: &RoomEntry) -> Waiting {
+    Waiting {
+        unread: e.unread,
+        mentions: e.mentions,
+        notify: e.notify,
     }
 }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod conversation;
 pub mod event;
 pub mod membership;
+pub mod mention;
 pub mod message;
 pub mod session;
 pub mod session_end;

@@ -8,6 +8,7 @@ mod m20261125_000005_create_session_ends;
 mod m20261125_000006_index_messages_by_recipient;
 mod m20261125_000007_create_site_settings;
 mod m20261126_000008_conversations_and_events;
+mod m20261126_000009_create_mentions;
 
 use sea_orm_migration::prelude::*;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_index_messages_by_recipient::Migration),
             Box::new(m20261125_000007_create_site_settings::Migration),
             Box::new(m20261126_000008_conversations_and_events::Migration),
+            Box::new(m20261126_000009_create_mentions::Migration),
         ]
     }
 }
