@@ -53,7 +53,9 @@ pub fn UnreadTitle() -> impl IntoView {
             let _ = link.set_attribute("href", "/favicon.svg");
         }
     });
-    view! { <leptos_meta::Title text=move || title_for(count.get()) /> }
+    // The server renders the title after the body, when this view's
+    // signals may be gone: `try_get` (nothing is unread in a server render).
+    view! { <leptos_meta::Title text=move || title_for(count.try_get().unwrap_or(0)) /> }
 }
 
 /// A live message arrived (not one this tab sent): notify when the tab is

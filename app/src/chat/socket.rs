@@ -229,8 +229,12 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
     let mut heard = Instant::now();
     let heartbeat = Frame::control(&Control::Heartbeat);
     let mut in_flight = FuturesUnordered::new();
+    // One timer for the session's end, moved only when the session is
+    // extended: re-arming it on every frame would cost each of a room's
+    // sockets a timer-wheel insert and removal per message.
+    let session_ends = tokio::time::sleep_until(until(expires_at));
+    tokio::pin!(session_ends);
     loop {
-        let session_ends = tokio::time::sleep_until(until(expires_at));
         tokio::select! {
             Some(answer) = in_flight.next(), if !in_flight.is_empty() => {
                 let answer: Frame = answer;
@@ -275,14 +279,20 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
                 if !matches!(tokio::time::timeout(WRITE_TIMEOUT, ping).await, Ok(Ok(()))) { break; }
                 if !send(&mut socket, &heartbeat.text).await { break; }
             }
-            _ = session_ends => match expiry_of(&state.db, &owner.session).await {
-                Ok(Some(later)) => expires_at = later,
+            _ = &mut session_ends => match expiry_of(&state.db, &owner.session).await {
+                Ok(Some(later)) => {
+                    expires_at = later;
+                    session_ends.as_mut().reset(until(expires_at));
+                }
                 Ok(None) => {
                     let _ = send(&mut socket, &Frame::control(&Control::SignedOut).text).await;
                     close_with(&mut socket, close::SIGNED_OUT, "session expired").await;
                     break;
                 }
-                Err(_) => expires_at = now_millis() + 60_000,
+                Err(_) => {
+                    expires_at = now_millis() + 60_000;
+                    session_ends.as_mut().reset(until(expires_at));
+                }
             },
         }
     }
