@@ -4,8 +4,11 @@
 //! deleted room's `member_left` for each member, addressed to them, since
 //! the room and its memberships are gone).
 
+use std::collections::HashMap;
+
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait},
 };
 
 use super::{
@@ -24,40 +27,53 @@ use crate::{
     live::Live,
 };
 
-/// Every room, most recently active first.
+/// Every room, most recently active first: four queries whatever the number
+/// of rooms (the rooms, then grouped member and message counts, then the
+/// newest messages' times by primary key).
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<AdminRoom>, AppError> {
     let rooms = conversation::Entity::find()
         .filter(conversation::Column::Kind.eq(ROOM))
         .order_by_desc(conversation::Column::LastMessageId)
         .all(db)
         .await?;
-    let counts = member_counts(db, rooms.iter().map(|r| r.id)).await?;
-    let mut out = Vec::with_capacity(rooms.len());
-    for room in rooms {
-        let members = u64::from(counts.get(&room.id).copied().unwrap_or(0));
-        let messages = message::Entity::find()
-            .filter(message::Column::ConversationId.eq(room.id))
-            .filter(message::Column::Kind.eq("text"))
-            .count(db)
-            .await?;
-        let last_activity = match room.last_message_id {
-            0 => None,
-            id => message::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|m| m.created_at),
-        };
-        out.push(AdminRoom {
+    let ids = || rooms.iter().map(|r| r.id);
+    let members = member_counts(db, ids()).await?;
+    let messages: HashMap<i32, i64> = message::Entity::find()
+        .select_only()
+        .column(message::Column::ConversationId)
+        .column_as(Expr::col(message::Column::Id).count(), "n")
+        .filter(message::Column::ConversationId.is_in(ids()))
+        .filter(message::Column::Kind.eq("text"))
+        .group_by(message::Column::ConversationId)
+        .into_tuple::<(i32, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let last: HashMap<i64, i64> = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .column(message::Column::CreatedAt)
+        .filter(
+            message::Column::Id.is_in(rooms.iter().map(|r| r.last_message_id).filter(|&id| id > 0)),
+        )
+        .into_tuple::<(i64, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rooms
+        .into_iter()
+        .map(|room| AdminRoom {
             id: room.id,
             name: room.name.clone().unwrap_or_default(),
             is_public: room.is_public,
             archived: room.archived_at.is_some(),
-            members,
-            messages,
-            last_activity,
-        });
-    }
-    Ok(out)
+            members: u64::from(members.get(&room.id).copied().unwrap_or(0)),
+            messages: messages.get(&room.id).copied().unwrap_or(0) as u64,
+            last_activity: last.get(&room.last_message_id).copied(),
+        })
+        .collect())
 }
 
 async fn room(
