@@ -29,7 +29,7 @@ use std::{
 use axum::{
     extract::{
         ConnectInfo, Query, State,
-        ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade},
+        ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade},
     },
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
@@ -120,11 +120,17 @@ pub async fn connect(
         .on_upgrade(move |socket| serve(state, owner, resume.after, socket))
 }
 
-async fn send(socket: &mut WebSocket, text: &str) -> bool {
-    matches!(
-        tokio::time::timeout(WRITE_TIMEOUT, socket.send(WsMessage::Text(text.into()))).await,
-        Ok(Ok(()))
-    )
+/// Writes one text frame (shared, not copied); false when the socket is
+/// gone or stayed blocked for `WRITE_TIMEOUT`. Most writes finish on their
+/// first poll: only a blocked one arms the timer.
+async fn send(socket: &mut WebSocket, text: &Utf8Bytes) -> bool {
+    let mut write = std::pin::pin!(socket.send(WsMessage::Text(text.clone())));
+    match futures::poll!(write.as_mut()) {
+        std::task::Poll::Ready(done) => done.is_ok(),
+        std::task::Poll::Pending => {
+            matches!(tokio::time::timeout(WRITE_TIMEOUT, write).await, Ok(Ok(())))
+        }
+    }
 }
 
 async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {
@@ -183,7 +189,7 @@ async fn replay(
     {
         Missed::Events(events) => {
             for event in events {
-                if !send(socket, &event.frame).await {
+                if !send(socket, &Utf8Bytes::from(&*event.frame)).await {
                     return None;
                 }
             }
@@ -199,7 +205,7 @@ async fn replay(
 }
 
 async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: WebSocket) {
-    let Some((mut sub, mut expires_at)) = register(&state, &owner, &mut socket).await else {
+    let Some((mut sub, expires_at)) = register(&state, &owner, &mut socket).await else {
         return;
     };
     let me = owner.me.id;
@@ -224,16 +230,17 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
         None => cursor,
     };
 
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
     let mut heard = Instant::now();
     let heartbeat = Frame::control(&Control::Heartbeat);
     let mut in_flight = FuturesUnordered::new();
-    // One timer for the session's end, moved only when the session is
-    // extended: re-arming it on every frame would cost each of a room's
-    // sockets a timer-wheel insert and removal per message.
-    let session_ends = tokio::time::sleep_until(until(expires_at));
-    tokio::pin!(session_ends);
+    // One timer for the socket's housekeeping — the next ping and the
+    // session's end, whichever comes first — moved only when one of them is
+    // due: a timer polled or re-armed on every frame would cost each of a
+    // room's sockets a timer-wheel visit per message.
+    let mut ping_at = tokio::time::Instant::now() + PING_EVERY;
+    let mut session_at = until(expires_at);
+    let housekeeping = tokio::time::sleep_until(ping_at.min(session_at));
+    tokio::pin!(housekeeping);
     loop {
         tokio::select! {
             Some(answer) = in_flight.next(), if !in_flight.is_empty() => {
@@ -273,27 +280,28 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
                 }
                 Some(Ok(_)) => heard = Instant::now(),
             },
-            _ = ping.tick() => {
-                if heard.elapsed() > SILENCE_LIMIT { break; }
-                let ping = socket.send(WsMessage::Ping(Default::default()));
-                if !matches!(tokio::time::timeout(WRITE_TIMEOUT, ping).await, Ok(Ok(()))) { break; }
-                if !send(&mut socket, &heartbeat.text).await { break; }
+            _ = &mut housekeeping => {
+                let now = tokio::time::Instant::now();
+                if now >= ping_at {
+                    if heard.elapsed() > SILENCE_LIMIT { break; }
+                    let ping = socket.send(WsMessage::Ping(Default::default()));
+                    if !matches!(tokio::time::timeout(WRITE_TIMEOUT, ping).await, Ok(Ok(()))) { break; }
+                    if !send(&mut socket, &heartbeat.text).await { break; }
+                    ping_at = now + PING_EVERY;
+                }
+                if now >= session_at {
+                    match expiry_of(&state.db, &owner.session).await {
+                        Ok(Some(later)) => session_at = until(later),
+                        Ok(None) => {
+                            let _ = send(&mut socket, &Frame::control(&Control::SignedOut).text).await;
+                            close_with(&mut socket, close::SIGNED_OUT, "session expired").await;
+                            break;
+                        }
+                        Err(_) => session_at = now + Duration::from_secs(60),
+                    }
+                }
+                housekeeping.as_mut().reset(ping_at.min(session_at));
             }
-            _ = &mut session_ends => match expiry_of(&state.db, &owner.session).await {
-                Ok(Some(later)) => {
-                    expires_at = later;
-                    session_ends.as_mut().reset(until(expires_at));
-                }
-                Ok(None) => {
-                    let _ = send(&mut socket, &Frame::control(&Control::SignedOut).text).await;
-                    close_with(&mut socket, close::SIGNED_OUT, "session expired").await;
-                    break;
-                }
-                Err(_) => {
-                    expires_at = now_millis() + 60_000;
-                    session_ends.as_mut().reset(until(expires_at));
-                }
-            },
         }
     }
 }

@@ -19,8 +19,8 @@ use sea_orm_migration::MigratorTrait;
 /// For SQLite the file is created when missing, with WAL journaling (readers
 /// never wait for the writer), `synchronous = FULL` (every commit is fsynced
 /// before it returns, so an acknowledged message survives a power cut; the
-/// message writer's group commit pays that fsync once per batch) and foreign
-/// keys enforced.
+/// message writer's group commit pays that fsync once per batch), foreign
+/// keys enforced and temporary storage in memory.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(8)
@@ -35,6 +35,10 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
+                // Statement journals (a multi-row INSERT or UPDATE inside a
+                // transaction keeps one) stay in memory instead of a temp
+                // file written on every batch.
+                .pragma("temp_store", "memory")
         });
     }
     let db = Database::connect(opts).await?;

@@ -23,7 +23,7 @@ use std::{
 use sea_orm::DatabaseConnection;
 use tokio::{sync::mpsc, time::Instant};
 
-use super::hub::{Frame, Hub};
+use super::hub::{Frame, Hub, Utf8Bytes};
 use crate::events::log::{self, Logged};
 
 /// How long a missing id may be outstanding before it is read from the log.
@@ -141,7 +141,8 @@ impl Dispatcher {
     async fn deliver(&mut self, event: Logged) {
         let frame = Frame {
             event_id: Some(event.id),
-            text: event.frame.clone(),
+            // The one copy of this event's text; recipients share it.
+            text: Utf8Bytes::from(&*event.frame),
             close: None,
         };
         let mut members: Arc<[i32]> = Arc::new([]);

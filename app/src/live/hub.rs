@@ -1,7 +1,7 @@
 //! The socket registry: which sessions have open sockets, and delivery to them.
 //!
 //! Each socket owns a small bounded queue of pre-serialised frames: an event is
-//! serialised once and shared (`Arc<str>`) by every recipient. A socket whose
+//! serialised once and shared (`Utf8Bytes`, reference-counted) by every recipient. A socket whose
 //! queue is full is dropped rather than buffered without limit; its client
 //! reconnects and resumes from the last event id it has, so nothing is lost.
 //! The hub knows nothing of what frames say, beyond the few control frames it
@@ -27,6 +27,7 @@ use std::{
     },
 };
 
+pub use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
@@ -52,7 +53,9 @@ pub mod close {
 #[derive(Debug, Clone)]
 pub struct Frame {
     pub event_id: Option<i64>,
-    pub text: Arc<str>,
+    /// Shared by every recipient and handed to each socket as is (a
+    /// reference count, not a copy).
+    pub text: Utf8Bytes,
     pub close: Option<u16>,
 }
 
@@ -71,7 +74,7 @@ pub enum Control {
 
 impl Frame {
     /// A frame that is not in the event log.
-    pub fn unlogged(text: impl Into<Arc<str>>) -> Self {
+    pub fn unlogged(text: impl Into<Utf8Bytes>) -> Self {
         Self {
             event_id: None,
             text: text.into(),
