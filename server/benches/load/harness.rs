@@ -195,9 +195,10 @@ impl User {
         req.headers_mut().insert("cookie", cookie);
         req.headers_mut()
             .insert("origin", self.base.parse().unwrap());
-        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(client_config()), false)
-            .await
-            .map_err(|e| e.to_string())?;
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async_with_config(req, Some(client_config()), false)
+                .await
+                .map_err(|e| e.to_string())?;
         match ws.next().await {
             Some(Ok(WsMessage::Text(t))) if t.contains("\"hello\"") => Ok(ws),
             other => Err(format!("expected hello, got {other:?}")),

@@ -119,10 +119,13 @@ async fn connect(base: &str, session: &str) -> Result<Ws, String> {
         format!("kanect_session={session}").parse().unwrap(),
     );
     req.headers_mut().insert("origin", base.parse().unwrap());
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async_with_config(req, Some(super::harness::client_config()), false)
-            .await
-            .map_err(|e| e.to_string())?;
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(
+        req,
+        Some(super::harness::client_config()),
+        false,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     match ws.next().await {
         Some(Ok(WsMessage::Text(t))) if t.contains("\"hello\"") => Ok(ws),
         other => Err(format!("expected hello, got {other:?}")),
