@@ -52,7 +52,7 @@ proptest! {
         let event = Event::Message { message: Message {
             id, conversation_id, sender_id: sender, system,
             body, client_id: "c-00000001".into(), created_at: at,
-            sender_name: String::new(), mentions: Vec::new(),
+            sender_name: String::new(), mentions: Vec::new(), edited_at: None, deleted: false,
         }};
         let json = serde_json::to_string(&event).unwrap();
         prop_assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event.clone());

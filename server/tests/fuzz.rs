@@ -33,6 +33,8 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("send", &["to", "conversation_id", "body", "client_id"]),
     ("mark_read", &["conversation_id", "up_to"]),
     ("notify", &["conversation_id", "notify"]),
+    ("edit", &["message_id", "body"]),
+    ("delete", &["message_id"]),
     ("mention_candidates", &["conversation_id", "prefix"]),
     ("rooms_create", &["name", "topic", "is_public", "members"]),
     ("rooms_mine", &[]),

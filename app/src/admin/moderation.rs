@@ -38,7 +38,8 @@ pub struct MessageQuery {
 }
 
 pub async fn search(db: &DatabaseConnection, q: MessageQuery) -> Result<MessageList, AppError> {
-    let mut query = message::Entity::find();
+    // Messages their authors deleted have no text left to moderate.
+    let mut query = message::Entity::find().filter(message::Column::DeletedAt.is_null());
     let in_conversations_of = |user: i32| {
         Query::select()
             .column(membership::Column::ConversationId)

@@ -150,3 +150,31 @@ pub async fn mention_candidates(
         .await,
     )
 }
+
+/// Replaces the text of the caller's own message `message_id` with `body`
+/// (the same rules as sending); answers the message as everyone now sees it.
+#[server(endpoint = "edit")]
+pub async fn edit_message(message_id: i64, body: String) -> Result<Message, AppError> {
+    use crate::{chat::editing, error::reply};
+    reply(
+        async {
+            let (state, me) = caller().await?;
+            editing::edit(&state.db, state.live.as_ref(), &me, message_id, &body).await
+        }
+        .await,
+    )
+}
+
+/// Deletes the caller's own message `message_id`: "message deleted" stays
+/// in its place for everyone.
+#[server(endpoint = "delete")]
+pub async fn delete_own_message(message_id: i64) -> Result<Message, AppError> {
+    use crate::{chat::editing, error::reply};
+    reply(
+        async {
+            let (state, me) = caller().await?;
+            editing::delete(&state.db, state.live.as_ref(), &me, message_id).await
+        }
+        .await,
+    )
+}

@@ -5,7 +5,8 @@
 //!   `/api/mark_read`, `/api/events_since`), thin adapters over `server`.
 //! - `room_api`: the room server functions (`/api/rooms_*`,
 //!   `/api/conversation_members`, `/api/conversation_page`) over `rooms` (ssr).
-//! - `server` (ssr): people, pages, sending, read markers; `directory` (ssr):
+//! - `server` (ssr): people, pages, sending, read markers; `editing` (ssr):
+//!   authors editing and deleting their messages; `directory` (ssr):
 //!   conversations and memberships, authorisation by membership; `writer`
 //!   (ssr): group commit; `peers` (ssr): recipients remembered for a few
 //!   seconds; `socket` (ssr): the `/ws` endpoint speaking `model::Event`.
@@ -31,6 +32,8 @@ pub mod state;
 
 #[cfg(feature = "ssr")]
 pub mod directory;
+#[cfg(feature = "ssr")]
+pub mod editing;
 #[cfg(feature = "ssr")]
 pub mod mention_store;
 #[cfg(feature = "ssr")]

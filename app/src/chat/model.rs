@@ -28,6 +28,12 @@ pub struct Message {
     /// sees highlighted (`mentions::segments`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<String>,
+    /// When the author last edited it (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<i64>,
+    /// The author deleted it: show "message deleted" in its place.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// Whether a conversation is between two people or a room.
@@ -216,6 +222,9 @@ pub enum Event {
     Presence { online: Vec<i32>, offline: Vec<i32> },
     /// Sent every 20 s so clients can tell a dead connection from a quiet one.
     Heartbeat,
+    /// Its author edited or deleted a message: show this version in place
+    /// of the one with the same id (logged).
+    MessageUpdated { message: Message },
     /// A message was deleted: drop it from the conversation (logged).
     MessageDeleted {
         message_id: i64,
@@ -253,6 +262,7 @@ impl Event {
                 | Self::Read { .. }
                 | Self::Notify { .. }
                 | Self::MessageDeleted { .. }
+                | Self::MessageUpdated { .. }
                 | Self::Conversation { .. }
                 | Self::MemberJoined { .. }
                 | Self::MemberLeft { .. }

@@ -62,6 +62,8 @@ pub(crate) fn to_message(m: message::Model) -> Message {
         created_at: m.created_at,
         sender_name: String::new(),
         mentions: Vec::new(),
+        edited_at: m.edited_at,
+        deleted: m.deleted_at.is_some(),
     }
 }
 
@@ -228,6 +230,7 @@ pub async fn unread_counts(
             SELECT COUNT(*) FROM messages m
             WHERE m.conversation_id = mb.conversation_id
               AND m.id > mb.last_read_id AND m.sender_id <> mb.user_id AND m.kind = 'text'
+              AND m.deleted_at IS NULL
               AND m.id <= COALESCE((
                 SELECT m2.id FROM messages m2
                 WHERE m2.conversation_id = mb.conversation_id AND m2.id > mb.last_read_id

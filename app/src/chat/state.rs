@@ -61,6 +61,9 @@ pub struct Chat {
     pub resync: RwSignal<u32>,
     /// Ids of messages an admin deleted while this tab was open.
     pub deleted: RwSignal<HashSet<i64>>,
+    /// Messages their authors edited or deleted while this tab was open, by
+    /// id: shown instead of the copy a page fetched earlier.
+    pub updated: RwSignal<HashMap<i64, Message>>,
     /// Notification levels by conversation id, as fetched or changed live.
     pub levels: RwSignal<HashMap<i32, Notify>>,
     /// What each conversation adds to the tab title (`Notify::counted`),
@@ -86,6 +89,7 @@ impl Chat {
             rooms_version: RwSignal::new(0),
             resync: RwSignal::new(0),
             deleted: RwSignal::new(HashSet::new()),
+            updated: RwSignal::new(HashMap::new()),
             levels: RwSignal::new(HashMap::new()),
             badges: RwSignal::new(HashMap::new()),
         }
@@ -169,6 +173,27 @@ impl Chat {
         });
     }
 
+    /// An author's edit or deletion (live, replayed, or this tab's own).
+    pub fn update_message(&self, message: Message) {
+        let id = message.id;
+        if message.deleted {
+            self.activity.update(|all| {
+                if let Some(a) = all.get_mut(&message.conversation_id) {
+                    a.unread_ids.retain(|m| *m != id);
+                    a.mention_ids.retain(|m| *m != id);
+                }
+            });
+        }
+        self.incoming.update(|v| {
+            if let Some(m) = v.iter_mut().find(|m| m.id == id) {
+                *m = message.clone();
+            }
+        });
+        self.updated.update(|u| {
+            u.insert(id, message);
+        });
+    }
+
     fn read(&self, conversation_id: i32, up_to: i64) {
         self.activity.update(|all| {
             let a = all.entry(conversation_id).or_default();
@@ -223,6 +248,7 @@ impl Chat {
                 self.add_message(message);
             }
             Event::Sent { message } => self.add_message(message),
+            Event::MessageUpdated { message } => self.update_message(message),
             Event::Notify {
                 conversation_id,
                 notify,

@@ -1,10 +1,11 @@
 //! The composer: a textarea where Enter sends and Shift+Enter breaks the
 //! line, with a countdown near the 4,000-character limit and `@mention`
-//! completion (`suggest`).
+//! completion (`suggest`); the up arrow in an empty box edits one's newest
+//! message.
 
 use leptos::{html, prelude::*};
 
-use super::suggest::{Offer, Suggestions, caret_in_bytes, caret_in_utf16, look_up};
+use super::suggest::{Latest, Offer, Suggestions, caret_in_bytes, caret_in_utf16, look_up};
 use crate::chat::model::BODY_MAX_CHARS;
 
 /// Calls `on_send` with the text when it is sendable, then clears it.
@@ -15,9 +16,13 @@ pub fn Composer(
     /// Whose members can be mentioned (`None`: no conversation yet).
     #[prop(into)]
     conversation_id: Signal<Option<i32>>,
+    /// Up arrow in the empty box: edit one's newest message.
+    #[prop(into)]
+    on_edit_last: Callback<()>,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let offer = RwSignal::new(None::<Offer>);
+    let latest: Latest = StoredValue::new(None);
     let input: NodeRef<html::Textarea> = NodeRef::new();
     let submit = move || {
         let body = draft.get_untracked();
@@ -29,6 +34,7 @@ pub fn Composer(
         }
         draft.set(String::new());
         offer.set(None);
+        latest.set_value(None);
         on_send.run(body);
     };
     let pick = move |i: usize| {
@@ -38,6 +44,7 @@ pub fn Composer(
         o.active = i;
         let (text, caret) = o.accept(&draft.get_untracked());
         offer.set(None);
+        latest.set_value(None);
         if let Some(el) = input.get_untracked() {
             el.set_value(&text);
             let at = caret_in_utf16(&text, caret);
@@ -52,7 +59,7 @@ pub fn Composer(
             .get_untracked()
             .and_then(|el| el.selection_start().ok().flatten())
             .map_or(text.len(), |units| caret_in_bytes(&text, units));
-        look_up(conversation_id.get_untracked(), text, caret, offer, draft);
+        look_up(conversation_id.get_untracked(), text, caret, offer, latest);
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if offer.with_untracked(Option::is_some) {
@@ -84,6 +91,9 @@ pub fn Composer(
         if ev.key() == "Enter" && !ev.shift_key() {
             ev.prevent_default();
             submit();
+        } else if ev.key() == "ArrowUp" && draft.with_untracked(String::is_empty) {
+            ev.prevent_default();
+            on_edit_last.run(());
         }
     };
     let remaining = move || BODY_MAX_CHARS as i64 - draft.with(|d| d.chars().count()) as i64;

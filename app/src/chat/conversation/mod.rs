@@ -5,12 +5,13 @@
 
 mod composer;
 mod header;
+mod item;
 mod suggest;
 mod text;
 
 use leptos::{html, prelude::*, task::spawn_local};
 
-use self::{composer::Composer, header::Header, text::MessageText};
+use self::{composer::Composer, header::Header, item::MessageItem};
 use super::{
     api::{fetch_messages, mark_read, send_message},
     model::{Conversation as Room, Message},
@@ -68,23 +69,6 @@ fn new_client_id() -> String {
     String::from("server-render")
 }
 
-fn time_of(ms: i64) -> (String, String) {
-    #[cfg(feature = "hydrate")]
-    {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-        let short = format!("{:02}:{:02}", d.get_hours(), d.get_minutes());
-        (
-            short,
-            String::from(d.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED)),
-        )
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = ms;
-        (String::new(), String::new())
-    }
-}
-
 #[component]
 pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     let chat = use_chat();
@@ -101,6 +85,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     let stick = RwSignal::new(true);
     let unseen = RwSignal::new(false);
     let marked = RwSignal::new(0i64);
+    let editing = RwSignal::new(None::<i64>);
 
     Effect::new(move |_| {
         target.track();
@@ -151,6 +136,13 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         }
         chat.deleted
             .with(|gone| all.retain(|m| !gone.contains(&m.id)));
+        chat.updated.with(|changed| {
+            for m in all.iter_mut() {
+                if let Some(newer) = changed.get(&m.id) {
+                    *m = newer.clone();
+                }
+            }
+        });
         all
     });
 
@@ -284,6 +276,18 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         })
     });
     let is_room = Signal::derive(move || matches!(target.get(), Target::Room(_)));
+    // Up arrow in an empty composer: edit the newest message of one's own.
+    let edit_last = move |_: ()| {
+        let last = messages.with_untracked(|all| {
+            all.iter()
+                .rev()
+                .find(|m| m.sender_id == me && !m.system && !m.deleted)
+                .map(|m| m.id)
+        });
+        if last.is_some() {
+            editing.set(last);
+        }
+    };
 
     view! {
         <section class="conversation" aria-label="Conversation">
@@ -300,27 +304,8 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
                                         <p class="conversation-empty">"Send a message to start the conversation."</p>
                                     })
                                 }}
-                                <For each=move || messages.get() key=|m| m.id let:m>
-                                    {
-                                        let (short, full) = time_of(m.created_at);
-                                        let mine = m.sender_id == me;
-                                        if m.system {
-                                            view! { <p class="system-line" data-id=m.id>{m.body}" · "<time title=full>{short}</time></p> }.into_any()
-                                        } else {
-                                            let from = (!mine && is_room.get_untracked()).then(|| {
-                                                view! { <span class="sender">{m.sender_name.clone()}</span> }
-                                            });
-                                            let my_name = chat.me.with_value(|u| u.username.clone());
-                                            let mentions_me = !mine && chat.mentions_me(&m);
-                                            view! {
-                                                <article class="message" class:mine=mine class:mentions-me=mentions_me data-id=m.id>
-                                                    {from}
-                                                    <p class="message-body"><MessageText body=m.body mentions=m.mentions me=my_name /></p>
-                                                    <time title=full>{short}</time>
-                                                </article>
-                                            }.into_any()
-                                        }
-                                    }
+                                <For each=move || messages.get() key=|m| (m.id, m.edited_at, m.deleted) let:m>
+                                    <MessageItem message=m in_room=is_room.get_untracked() editing=editing />
                                 </For>
                                 <For each=move || unsent.get() key=|p| (p.client_id.clone(), p.failed) let:p>
                                     {
@@ -358,7 +343,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
                     stick.set(true);
                 }>"New messages ↓"</button>
             })}
-            <Composer on_send=on_send disabled=archived conversation_id=conversation_id />
+            <Composer on_send=on_send disabled=archived conversation_id=conversation_id on_edit_last=edit_last />
         </section>
     }
 }

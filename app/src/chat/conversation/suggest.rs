@@ -18,11 +18,16 @@ pub struct Offer {
 }
 
 impl Offer {
-    /// `text` with the typed part replaced by the chosen name and a space;
-    /// and where the caret goes (a byte offset).
+    /// `text` with the name after the `@` (as much of one as is there now)
+    /// replaced by the chosen name and a space; and where the caret goes (a
+    /// byte offset).
     pub fn accept(&self, text: &str) -> (String, usize) {
         let name = &self.names[self.active.min(self.names.len() - 1)];
-        let end = self.start + 1 + self.typed.len();
+        let after = text.get(self.start + 1..).unwrap_or_default();
+        let run = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+            .unwrap_or(after.len());
+        let end = self.start + 1 + run;
         let mut out = String::with_capacity(text.len() + name.len() + 2);
         out.push_str(&text[..self.start]);
         out.push('@');
@@ -60,32 +65,34 @@ pub fn caret_in_utf16(text: &str, bytes: usize) -> u32 {
     text[..bytes.min(text.len())].encode_utf16().count() as u32
 }
 
+/// The name being completed, as last typed: an answer for anything else
+/// (typing moved on while it was on its way) is dropped.
+pub type Latest = StoredValue<Option<(usize, String)>>;
+
 /// Looks up members for the name being typed at `caret` (a byte offset) in
-/// `text`, and opens (or closes) `offer` with them — unless the text moved
-/// on meanwhile.
+/// `text`, and opens (or closes) `offer` with them — unless typing moved on
+/// meanwhile (`latest`).
 pub fn look_up(
     conversation_id: Option<i32>,
     text: String,
     caret: usize,
     offer: RwSignal<Option<Offer>>,
-    draft: RwSignal<String>,
+    latest: Latest,
 ) {
     let (Some(conversation_id), Some((start, typed))) = (conversation_id, typing_at(&text, caret))
     else {
+        latest.set_value(None);
         offer.set(None);
         return;
     };
     let typed = typed.to_owned();
+    let asked = Some((start, typed.clone()));
+    latest.set_value(asked.clone());
     spawn_local(async move {
         let names = mention_candidates(conversation_id, typed.clone())
             .await
             .unwrap_or_default();
-        let still = draft
-            .try_with_untracked(|d| {
-                d.get(start..start + 1 + typed.len()) == Some(&format!("@{typed}"))
-            })
-            .unwrap_or(false);
-        if !still {
+        if latest.try_with_value(|l| *l == asked) != Some(true) {
             return;
         }
         offer.try_set((!names.is_empty()).then_some(Offer {
@@ -144,6 +151,13 @@ mod tests {
         let (text, caret) = offer(3, "bo", &["bob"]).accept("hi @bo, see this");
         assert_eq!(text, "hi @bob , see this");
         assert_eq!(&text[..caret], "hi @bob ");
+    }
+
+    #[test]
+    fn accepting_replaces_all_of_the_name_typed_so_far() {
+        // An offer made for "@bo" while "@bobm" is in the box by now.
+        let (text, _) = offer(3, "bo", &["bob"]).accept("hi @bobm");
+        assert_eq!(text, "hi @bob ");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! indexes "latest N before id X", so a page costs the same at any history
 //! size. `(sender_id, client_id)` is unique: a retried send finds its first
 //! copy instead of storing a second. `kind` is `text` (a person wrote it) or
-//! `system` (a join, leave or rename line).
+//! `system` (a join, leave or rename line). An author's edit sets
+//! `edited_at`; their deletion empties the body and sets `deleted_at`.
 
 use sea_orm::entity::prelude::*;
 
@@ -17,6 +18,10 @@ pub struct Model {
     pub body: String,
     pub client_id: String,
     pub created_at: i64,
+    /// When the author last changed the text.
+    pub edited_at: Option<i64>,
+    /// When the author deleted it (the body is then empty).
+    pub deleted_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261125_000006_index_messages_by_recipient;
 mod m20261125_000007_create_site_settings;
 mod m20261126_000008_conversations_and_events;
 mod m20261126_000009_create_mentions;
+mod m20261126_000010_edit_and_delete_messages;
 
 use sea_orm_migration::prelude::*;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_create_site_settings::Migration),
             Box::new(m20261126_000008_conversations_and_events::Migration),
             Box::new(m20261126_000009_create_mentions::Migration),
+            Box::new(m20261126_000010_edit_and_delete_messages::Migration),
         ]
     }
 }
