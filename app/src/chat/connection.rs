@@ -88,11 +88,33 @@ mod browser {
         format!("{scheme}://{host}/ws{query}")
     }
 
+    thread_local! {
+        /// This tab's connection, for sending frames (one per tab).
+        static CURRENT: RefCell<std::rc::Weak<RefCell<Conn>>> = const { RefCell::new(std::rc::Weak::new()) };
+    }
+
+    /// Sends `text` over the open socket; false when there is none.
+    pub fn send(text: &str) -> bool {
+        CURRENT.with(|current| {
+            let Some(conn) = current.borrow().upgrade() else {
+                return false;
+            };
+            let c = conn.borrow();
+            match &c.socket {
+                Some(socket) if socket.ready_state() == WebSocket::OPEN => {
+                    socket.send_with_str(text).is_ok()
+                }
+                _ => false,
+            }
+        })
+    }
+
     pub fn start(live: Live, on_event: Handler) -> Rc<RefCell<Conn>> {
         let conn = Rc::new(RefCell::new(Conn {
             last_frame: now(),
             ..Conn::default()
         }));
+        CURRENT.with(|current| *current.borrow_mut() = Rc::downgrade(&conn));
         open(live, on_event.clone(), conn.clone());
         // Watchdog: a socket silent past the heartbeat window is dead.
         let watch = conn.clone();
@@ -213,6 +235,21 @@ mod browser {
 pub fn signed_out() {
     #[cfg(feature = "hydrate")]
     let _ = window().location().set_href("/login");
+}
+
+/// Tells the other members of `conversation_id` that this person is typing
+/// (over the socket; nothing when there is none — typing is not worth a
+/// request of its own).
+pub fn send_typing(conversation_id: i32) {
+    #[cfg(feature = "hydrate")]
+    {
+        let frame = crate::chat::model::ClientFrame::Typing { conversation_id };
+        if let Ok(text) = serde_json::to_string(&frame) {
+            browser::send(&text);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = conversation_id;
 }
 
 /// A running live connection; `stop` ends it (browser only).

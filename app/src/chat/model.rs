@@ -222,6 +222,13 @@ pub enum Event {
     Presence { online: Vec<i32>, offline: Vec<i32> },
     /// Sent every 20 s so clients can tell a dead connection from a quiet one.
     Heartbeat,
+    /// Someone else in a conversation is typing (not logged): show it for
+    /// about 5 s, or until their message arrives.
+    Typing {
+        conversation_id: i32,
+        user_id: i32,
+        username: String,
+    },
     /// Its author edited or deleted a message: show this version in place
     /// of the one with the same id (logged).
     MessageUpdated { message: Message },
@@ -311,6 +318,9 @@ pub enum ClientFrame {
         body: String,
         client_id: String,
     },
+    /// The user is typing in `conversation_id` (send at most one every few
+    /// seconds while they type; the server drops faster ones).
+    Typing { conversation_id: i32 },
 }
 
 /// A message body: at most 4,000 characters, line breaks and tabs kept

@@ -18,8 +18,11 @@
 //! same rules as the `send` server function, authorised by the handshake's
 //! session — which deactivation and "log out everywhere" end by closing the
 //! socket). Sends are pipelined: up to `MAX_IN_FLIGHT` wait for their commit at
-//! once, each answered with `sent` or `send_failed` on this socket. Any other
-//! frame only counts as a sign of life; frames over 32 KiB are refused.
+//! once, each answered with `sent` or `send_failed` on this socket. A
+//! `typing` frame tells the conversation's other members (`Live::ephemeral`:
+//! only if the sender is a member; at most one per conversation every 2 s;
+//! never stored). Any other frame only counts as a sign of life; frames over
+//! 32 KiB are refused.
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -231,6 +234,7 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
     };
 
     let mut heard = Instant::now();
+    let mut typing = TypingLimit::default();
     let heartbeat = Frame::control(&Control::Heartbeat);
     let mut in_flight = FuturesUnordered::new();
     // One timer for the socket's housekeeping — the next ping and the
@@ -266,16 +270,29 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
                 Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(WsMessage::Text(text))) => {
                     heard = Instant::now();
-                    if let Ok(ClientFrame::Send { to, conversation_id, body, client_id }) = serde_json::from_str(&text) {
-                        if in_flight.len() >= MAX_IN_FLIGHT {
-                            let refused = frame_of(&Event::SendFailed {
-                                client_id,
-                                error: AppError::RateLimited { retry_after_secs: 1 },
-                            });
-                            if !send(&mut socket, &refused.text).await { break; }
-                        } else {
-                            in_flight.push(send_message(state.clone(), owner.clone(), to, conversation_id, body, client_id));
+                    match serde_json::from_str(&text) {
+                        Ok(ClientFrame::Send { to, conversation_id, body, client_id }) => {
+                            if in_flight.len() >= MAX_IN_FLIGHT {
+                                let refused = frame_of(&Event::SendFailed {
+                                    client_id,
+                                    error: AppError::RateLimited { retry_after_secs: 1 },
+                                });
+                                if !send(&mut socket, &refused.text).await { break; }
+                            } else {
+                                in_flight.push(send_message(state.clone(), owner.clone(), to, conversation_id, body, client_id));
+                            }
                         }
+                        Ok(ClientFrame::Typing { conversation_id }) => {
+                            if typing.allows(conversation_id, Instant::now()) {
+                                let frame = frame_of(&Event::Typing {
+                                    conversation_id,
+                                    user_id: me,
+                                    username: owner.me.username.clone(),
+                                });
+                                state.live.ephemeral(conversation_id, me, frame);
+                            }
+                        }
+                        Err(_) => {}
                     }
                 }
                 Some(Ok(_)) => heard = Instant::now(),
@@ -303,6 +320,28 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
                 housekeeping.as_mut().reset(ping_at.min(session_at));
             }
         }
+    }
+}
+
+/// Typing frames a socket may pass on: one per conversation every
+/// `TYPING_EVERY` (the browser sends one every 3 s while its person types);
+/// faster ones are dropped. Remembers a handful of conversations.
+#[derive(Default)]
+struct TypingLimit {
+    last: Vec<(i32, Instant)>,
+}
+
+const TYPING_EVERY: Duration = Duration::from_secs(2);
+
+impl TypingLimit {
+    fn allows(&mut self, conversation_id: i32, now: Instant) -> bool {
+        self.last
+            .retain(|(_, at)| now.duration_since(*at) < TYPING_EVERY);
+        if self.last.iter().any(|(c, _)| *c == conversation_id) || self.last.len() >= 8 {
+            return false;
+        }
+        self.last.push((conversation_id, now));
+        true
     }
 }
 

@@ -40,6 +40,38 @@ pub struct Activity {
     pub read_up_to: i64,
 }
 
+/// Someone typing in a conversation, shown until `until` (ms since the epoch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Typist {
+    pub user_id: i32,
+    pub name: String,
+    pub until: f64,
+}
+
+/// How long "is typing" shows after the last typing event.
+pub const TYPING_SHOWN_MS: u64 = 5_000;
+
+fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
+
+/// "amy is typing…", "amy and bob are typing…", "3 people are typing…".
+pub fn typing_line(names: &[&str]) -> Option<String> {
+    match names {
+        [] => None,
+        [one] => Some(format!("{one} is typing…")),
+        [a, b] => Some(format!("{a} and {b} are typing…")),
+        more => Some(format!("{} people are typing…", more.len())),
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct Chat {
     pub me: StoredValue<CurrentUser>,
@@ -64,6 +96,8 @@ pub struct Chat {
     /// Messages their authors edited or deleted while this tab was open, by
     /// id: shown instead of the copy a page fetched earlier.
     pub updated: RwSignal<HashMap<i64, Message>>,
+    /// Who is typing, by conversation id (ephemeral; never fetched).
+    pub typing: RwSignal<HashMap<i32, Vec<Typist>>>,
     /// Notification levels by conversation id, as fetched or changed live.
     pub levels: RwSignal<HashMap<i32, Notify>>,
     /// What each conversation adds to the tab title (`Notify::counted`),
@@ -90,6 +124,7 @@ impl Chat {
             resync: RwSignal::new(0),
             deleted: RwSignal::new(HashSet::new()),
             updated: RwSignal::new(HashMap::new()),
+            typing: RwSignal::new(HashMap::new()),
             levels: RwSignal::new(HashMap::new()),
             badges: RwSignal::new(HashMap::new()),
         }
@@ -167,10 +202,41 @@ impl Chat {
                 }
             }
         });
+        // Their message is what they were typing.
+        self.typing.update(|t| {
+            if let Some(list) = t.get_mut(&message.conversation_id) {
+                list.retain(|x| x.user_id != message.sender_id);
+            }
+        });
         self.incoming.update(|v| {
             let at = v.partition_point(|m| m.id < message.id);
             v.insert(at, message);
         });
+    }
+
+    fn typing_in(&self, conversation_id: i32, user_id: i32, name: String) {
+        let until = now_ms() + TYPING_SHOWN_MS as f64;
+        self.typing.update(|t| {
+            let list = t.entry(conversation_id).or_default();
+            list.retain(|x| x.user_id != user_id);
+            list.push(Typist {
+                user_id,
+                name,
+                until,
+            });
+        });
+        let typing = self.typing;
+        set_timeout(
+            move || {
+                let now = now_ms();
+                typing.try_update(|t| {
+                    for list in t.values_mut() {
+                        list.retain(|x| x.until > now);
+                    }
+                });
+            },
+            std::time::Duration::from_millis(TYPING_SHOWN_MS + 50),
+        );
     }
 
     /// An author's edit or deletion (live, replayed, or this tab's own).
@@ -292,6 +358,11 @@ impl Chat {
                 self.count_member(conversation_id, -1);
             }
             Event::Heartbeat | Event::SendFailed { .. } => {}
+            Event::Typing {
+                conversation_id,
+                user_id,
+                username,
+            } => self.typing_in(conversation_id, user_id, username),
             Event::MessageDeleted { message_id, .. } => {
                 self.deleted.update(|d| {
                     d.insert(message_id);
@@ -325,4 +396,23 @@ impl Chat {
 
 pub fn use_chat() -> Chat {
     expect_context::<Chat>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typing_line;
+
+    #[test]
+    fn the_typing_line_names_one_or_two_and_counts_more() {
+        assert_eq!(typing_line(&[]), None);
+        assert_eq!(typing_line(&["amy"]).unwrap(), "amy is typing…");
+        assert_eq!(
+            typing_line(&["amy", "bob"]).unwrap(),
+            "amy and bob are typing…"
+        );
+        assert_eq!(
+            typing_line(&["a", "b", "c"]).unwrap(),
+            "3 people are typing…"
+        );
+    }
 }

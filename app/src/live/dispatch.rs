@@ -9,6 +9,10 @@
 //! missing ids are read from the log. Every socket therefore sees events in
 //! id order, and a client's "last id" always means "everything up to here".
 //!
+//! Ephemeral frames (typing) go through the same task for its member cache,
+//! but are neither logged nor ordered: they reach the conversation's other
+//! members at once, and only when their sender is a member.
+//!
 //! Audiences are resolved here, once per event: a conversation's members come
 //! from a cache filled from `memberships` on first use and dropped whenever an
 //! event says the members changed, before that event is delivered — so a new
@@ -29,12 +33,25 @@ use crate::events::log::{self, Logged};
 /// How long a missing id may be outstanding before it is read from the log.
 pub const GAP_WAIT: Duration = Duration::from_millis(250);
 
+/// What publishers hand the delivery task.
+pub enum Work {
+    /// A committed event of the log.
+    Logged(Logged),
+    /// A frame for the members of `conversation` other than `from`, if
+    /// `from` is one of them.
+    Ephemeral {
+        conversation: i32,
+        from: i32,
+        frame: Frame,
+    },
+}
+
 /// Starts the delivery task for `hub`; returns the handle publishers use.
 /// Events with ids up to the log's current one when this runs are old news.
 pub async fn start(
     db: DatabaseConnection,
     hub: Arc<Hub>,
-) -> Result<mpsc::UnboundedSender<Logged>, sea_orm::DbErr> {
+) -> Result<mpsc::UnboundedSender<Work>, sea_orm::DbErr> {
     let next = log::current(&db).await? + 1;
     let (tx, rx) = mpsc::unbounded_channel();
     let task = Dispatcher {
@@ -63,20 +80,39 @@ struct Dispatcher {
 }
 
 impl Dispatcher {
-    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Logged>) {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Work>) {
         loop {
             let deadline = self.gap_since.map(|t| t + GAP_WAIT);
             tokio::select! {
                 got = rx.recv() => {
-                    let Some(event) = got else { return };
-                    self.accept(event);
+                    let Some(work) = got else { return };
+                    self.take(work).await;
                     while let Ok(more) = rx.try_recv() {
-                        self.accept(more);
+                        self.take(more).await;
                     }
                 }
                 () = sleep_until(deadline) => self.fill_gap().await,
             }
             self.deliver_ready().await;
+        }
+    }
+
+    async fn take(&mut self, work: Work) {
+        match work {
+            Work::Logged(event) => self.accept(event),
+            Work::Ephemeral {
+                conversation,
+                from,
+                frame,
+            } => {
+                let Some(members) = self.members_of(conversation).await else {
+                    return;
+                };
+                if members.contains(&from) {
+                    let others: Vec<i32> = members.iter().copied().filter(|m| *m != from).collect();
+                    self.hub.deliver(&others, &frame);
+                }
+            }
         }
     }
 

@@ -19,7 +19,10 @@ mod server {
     use sea_orm::DatabaseConnection;
     use tokio::sync::mpsc;
 
-    use super::hub::{Hub, Refused, Subscription};
+    use super::{
+        dispatch::Work,
+        hub::{Frame, Hub, Refused, Subscription},
+    };
     use crate::events::log::Logged;
 
     /// What chat code needs from the live layer: publish committed events,
@@ -30,6 +33,9 @@ mod server {
         /// Hands over events that have been committed (never before); they
         /// reach their audience's sockets in id order.
         fn publish(&self, events: Vec<Logged>);
+        /// Sends a frame that is not logged (typing) to the other members of
+        /// `conversation_id`, if `from` is a member; nothing is kept.
+        fn ephemeral(&self, conversation_id: i32, from: i32, frame: Frame);
         /// Registers a socket of `user_id`, opened under `session` from `ip`.
         fn subscribe(
             &self,
@@ -49,7 +55,7 @@ mod server {
     /// One process: the hub and its delivery task.
     pub struct InProcess {
         pub hub: Arc<Hub>,
-        events: mpsc::UnboundedSender<Logged>,
+        events: mpsc::UnboundedSender<Work>,
     }
 
     impl InProcess {
@@ -67,8 +73,16 @@ mod server {
         fn publish(&self, events: Vec<Logged>) {
             for event in events {
                 // Fails only when the runtime is shutting down.
-                let _ = self.events.send(event);
+                let _ = self.events.send(Work::Logged(event));
             }
+        }
+
+        fn ephemeral(&self, conversation_id: i32, from: i32, frame: Frame) {
+            let _ = self.events.send(Work::Ephemeral {
+                conversation: conversation_id,
+                from,
+                frame,
+            });
         }
 
         fn subscribe(

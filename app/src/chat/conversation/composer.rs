@@ -8,6 +8,22 @@ use leptos::{html, prelude::*};
 use super::suggest::{Latest, Offer, Suggestions, caret_in_bytes, caret_in_utf16, look_up};
 use crate::chat::model::BODY_MAX_CHARS;
 
+/// Tells the others this person is typing: at most once every 3 s.
+fn typing_now(conversation_id: Option<i32>, last: StoredValue<f64>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let now = js_sys::Date::now();
+        if let Some(id) = conversation_id
+            && now - last.get_value() >= 3_000.0
+        {
+            last.set_value(now);
+            crate::chat::connection::send_typing(id);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (conversation_id, last);
+}
+
 /// Calls `on_send` with the text when it is sendable, then clears it.
 #[component]
 pub fn Composer(
@@ -23,6 +39,7 @@ pub fn Composer(
     let draft = RwSignal::new(String::new());
     let offer = RwSignal::new(None::<Offer>);
     let latest: Latest = StoredValue::new(None);
+    let last_typing = StoredValue::new(0f64);
     let input: NodeRef<html::Textarea> = NodeRef::new();
     let submit = move || {
         let body = draft.get_untracked();
@@ -35,6 +52,7 @@ pub fn Composer(
         draft.set(String::new());
         offer.set(None);
         latest.set_value(None);
+        last_typing.set_value(0.0);
         on_send.run(body);
     };
     let pick = move |i: usize| {
@@ -55,6 +73,9 @@ pub fn Composer(
     let on_input = move |ev| {
         let text = event_target_value(&ev);
         draft.set(text.clone());
+        if !text.trim().is_empty() {
+            typing_now(conversation_id.get_untracked(), last_typing);
+        }
         let caret = input
             .get_untracked()
             .and_then(|el| el.selection_start().ok().flatten())

@@ -16,7 +16,7 @@ use super::{
     api::{fetch_messages, mark_read, send_message},
     model::{Conversation as Room, Message},
     room_api::fetch_conversation,
-    state::{Target, use_chat},
+    state::{Target, typing_line, use_chat},
 };
 use crate::error::AppError;
 
@@ -343,6 +343,13 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
                     stick.set(true);
                 }>"New messages ↓"</button>
             })}
+            {move || {
+                let id = conversation_id.get()?;
+                chat.typing.with(|t| {
+                    let names: Vec<&str> = t.get(&id)?.iter().map(|x| x.name.as_str()).collect();
+                    typing_line(&names)
+                })
+            }.map(|line| view! { <p class="typing" aria-live="polite">{line}</p> })}
             <Composer on_send=on_send disabled=archived conversation_id=conversation_id on_edit_last=edit_last />
         </section>
     }
