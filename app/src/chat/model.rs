@@ -191,6 +191,9 @@ pub struct Page {
     pub messages: Vec<Message>,
     /// True when older messages exist before the first one here.
     pub has_more: bool,
+    /// How far the other person has read (their read marker; 0: nothing).
+    #[serde(default)]
+    pub peer_read_id: i64,
 }
 
 /// What the live event stream (`/ws`) sends, one JSON object per text frame.
@@ -240,6 +243,13 @@ pub enum Event {
     /// A conversation the user is in was created, renamed, re-topiced or
     /// archived, or the user joined it (logged).
     Conversation { conversation: Conversation },
+    /// The other person in a direct conversation has read it up to
+    /// `last_read_id` (logged; to both members — a tab ignores its own).
+    Seen {
+        conversation_id: i32,
+        user_id: i32,
+        last_read_id: i64,
+    },
     /// The user changed their notification level for a conversation, in
     /// some tab (logged, for the user only).
     Notify {
@@ -268,6 +278,7 @@ impl Event {
             Self::Message { .. }
                 | Self::Read { .. }
                 | Self::Notify { .. }
+                | Self::Seen { .. }
                 | Self::MessageDeleted { .. }
                 | Self::MessageUpdated { .. }
                 | Self::Conversation { .. }

@@ -310,7 +310,15 @@ pub async fn fetch_page(
         Some(c) => page_of(db, c.id, before).await?,
         None => (Vec::new(), false),
     };
+    let peer_read_id = match &conv {
+        Some(c) => membership::Entity::find_by_id((c.id, peer.id))
+            .one(db)
+            .await?
+            .map_or(0, |m| m.last_read_id),
+        None => 0,
+    };
     Ok(Page {
+        peer_read_id,
         conversation_id: conv.map(|c| c.id),
         peer_id: peer.id,
         peer_name: peer.username.clone(),
@@ -444,7 +452,8 @@ pub async fn events_since(
 }
 
 /// Records that `me` has read `conversation_id` up to `up_to` (never
-/// backwards, never past its newest message) and tells `me`'s tabs.
+/// backwards, never past its newest message) and tells `me`'s tabs — and,
+/// in a direct conversation, the other person (`seen`).
 pub async fn mark_read(
     db: &DatabaseConnection,
     live: &dyn Live,
@@ -467,17 +476,26 @@ pub async fn mark_read(
     if res.rows_affected == 0 {
         return Ok(());
     }
-    let logged = log::append(
-        &txn,
-        &[NewEvent::new(
-            Audience::User(me.id),
-            Event::Read {
+    let mut events = vec![NewEvent::new(
+        Audience::User(me.id),
+        Event::Read {
+            conversation_id,
+            last_read_id: up_to,
+        },
+    )];
+    // In a direct conversation the other person sees "Seen" (rooms show who
+    // has read on request, not as a stream of events to every member).
+    if conv.kind == directory::DIRECT {
+        events.push(NewEvent::new(
+            Audience::Members(conversation_id),
+            Event::Seen {
                 conversation_id,
+                user_id: me.id,
                 last_read_id: up_to,
             },
-        )],
-    )
-    .await?;
+        ));
+    }
+    let logged = log::append(&txn, &events).await?;
     txn.commit().await?;
     live.publish(logged);
     Ok(())

@@ -96,6 +96,9 @@ pub struct Chat {
     /// Messages their authors edited or deleted while this tab was open, by
     /// id: shown instead of the copy a page fetched earlier.
     pub updated: RwSignal<HashMap<i64, Message>>,
+    /// How far the other person of a direct conversation has read, as
+    /// learned live (by conversation id).
+    pub seen: RwSignal<HashMap<i32, i64>>,
     /// Who is typing, by conversation id (ephemeral; never fetched).
     pub typing: RwSignal<HashMap<i32, Vec<Typist>>>,
     /// Notification levels by conversation id, as fetched or changed live.
@@ -124,6 +127,7 @@ impl Chat {
             resync: RwSignal::new(0),
             deleted: RwSignal::new(HashSet::new()),
             updated: RwSignal::new(HashMap::new()),
+            seen: RwSignal::new(HashMap::new()),
             typing: RwSignal::new(HashMap::new()),
             levels: RwSignal::new(HashMap::new()),
             badges: RwSignal::new(HashMap::new()),
@@ -358,6 +362,18 @@ impl Chat {
                 self.count_member(conversation_id, -1);
             }
             Event::Heartbeat | Event::SendFailed { .. } => {}
+            Event::Seen {
+                conversation_id,
+                user_id,
+                last_read_id,
+            } => {
+                if user_id != self.my_id() {
+                    self.seen.update(|s| {
+                        let at = s.entry(conversation_id).or_default();
+                        *at = (*at).max(last_read_id);
+                    });
+                }
+            }
             Event::Typing {
                 conversation_id,
                 user_id,

@@ -2,7 +2,8 @@
 //! rooms), its text with mentions, its time, "(edited)" with the edit's time
 //! on hover, "message deleted" in place of a deleted one — and, on the
 //! reader's own messages, Edit (inline; Enter saves, Escape cancels) and
-//! Delete (after a confirmation).
+//! Delete (after a confirmation), and "Seen" under the newest one the other
+//! person of a direct conversation has read.
 
 use leptos::{html, prelude::*, task::spawn_local};
 
@@ -38,6 +39,9 @@ pub fn MessageItem(
     in_room: bool,
     /// The message being edited in this conversation, if any.
     editing: RwSignal<Option<i64>>,
+    /// The message "Seen" goes under (direct conversations).
+    #[prop(into)]
+    seen_id: Signal<Option<i64>>,
 ) -> impl IntoView {
     let chat = use_chat();
     let m = message;
@@ -77,6 +81,7 @@ pub fn MessageItem(
             {from}
             {body}
             <time title=full>{short}{edited}</time>
+            {move || (seen_id.get() == Some(id)).then(|| view! { <span class="seen">"Seen"</span> })}
             {actions}
         </article>
     }

@@ -34,6 +34,8 @@ pub struct Loaded {
     pub conversation_id: Option<i32>,
     /// The other person, in a direct conversation.
     pub peer_id: Option<i32>,
+    /// How far the other person had read when the page was fetched.
+    pub peer_read_id: i64,
     /// The room, in a room.
     pub room: Option<Room>,
     pub messages: Vec<Message>,
@@ -45,6 +47,7 @@ async fn load(target: Target, before: Option<i64>) -> Result<Loaded, AppError> {
         Target::Direct(peer) => fetch_messages(peer, before).await.map(|p| Loaded {
             conversation_id: p.conversation_id,
             peer_id: Some(p.peer_id),
+            peer_read_id: p.peer_read_id,
             room: None,
             messages: p.messages,
             has_more: p.has_more,
@@ -52,6 +55,7 @@ async fn load(target: Target, before: Option<i64>) -> Result<Loaded, AppError> {
         Target::Room(id) => fetch_conversation(id, before).await.map(|p| Loaded {
             conversation_id: Some(p.conversation.id),
             peer_id: None,
+            peer_read_id: 0,
             room: Some(p.conversation),
             messages: p.messages,
             has_more: p.has_more,
@@ -276,6 +280,27 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         })
     });
     let is_room = Signal::derive(move || matches!(target.get(), Target::Room(_)));
+    // "Seen" goes under the newest of one's own messages the other person
+    // (direct conversations only) has read.
+    let seen_id = Memo::new(move |_| {
+        let (cid, fetched) = loaded.with(|l| {
+            l.as_ref()
+                .filter(|l| l.room.is_none())
+                .map(|l| (l.conversation_id, l.peer_read_id))
+        })?;
+        let live = conversation_id
+            .get()
+            .or(cid)
+            .and_then(|c| chat.seen.with(|s| s.get(&c).copied()))
+            .unwrap_or(0);
+        let up_to = fetched.max(live);
+        messages.with(|all| {
+            all.iter()
+                .rev()
+                .find(|m| m.sender_id == me && !m.system && m.id <= up_to)
+                .map(|m| m.id)
+        })
+    });
     // Up arrow in an empty composer: edit the newest message of one's own.
     let edit_last = move |_: ()| {
         let last = messages.with_untracked(|all| {
@@ -305,7 +330,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
                                     })
                                 }}
                                 <For each=move || messages.get() key=|m| (m.id, m.edited_at, m.deleted) let:m>
-                                    <MessageItem message=m in_room=is_room.get_untracked() editing=editing />
+                                    <MessageItem message=m in_room=is_room.get_untracked() editing=editing seen_id=seen_id />
                                 </For>
                                 <For each=move || unsent.get() key=|p| (p.client_id.clone(), p.failed) let:p>
                                     {
