@@ -1,7 +1,9 @@
 //! The conversation panel, for a direct conversation (`/dm/:username`) or a
 //! room (`/rooms/:id`): history (newest page first, older pages on scrolling
 //! up), live messages, pending/failed sends with retry, and the composer.
-//! `header` shows who or what it is; `composer` is the text box.
+//! `header` shows who or what it is (and the notification level); `item` is
+//! one entry of the history (edit, delete, "Seen"); `text` a body with its
+//! mentions; `composer` the text box, with `suggest` completing `@names`.
 
 mod composer;
 mod header;
