@@ -36,10 +36,12 @@ const notes = (page: Page) => page.evaluate(() => (window as any).__notes as { t
 
 test('a mention is offered, highlighted, counted and notified for the right person only', async ({ browser }) => {
   const [amy, bob, cyd] = await Promise.all(['amy', 'bob', 'cyd'].map((p) => person(browser, p)));
-  await fakeNotifications(bob.page, 'granted');
-  await fakeNotifications(cyd.page, 'default');
   const room = `men${Date.now().toString(36)}`;
   await createRoom(amy.page, room, `${bob.name}, ${cyd.name}`, false);
+  // Bob and Cyd load their pages after the room exists: they know it from
+  // the fetched list, not from a live event.
+  await fakeNotifications(bob.page, 'granted');
+  await fakeNotifications(cyd.page, 'default');
   const bobsRoom = bob.page.getByRole('region', { name: 'Rooms' }).getByRole('link', { name: room });
   const cydsRoom = cyd.page.getByRole('region', { name: 'Rooms' }).getByRole('link', { name: room });
   await expect(bobsRoom).toBeVisible();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Client, GOOD_PASSWORD, spawn_app};
+use common::{Client, GOOD_PASSWORD, ok, spawn_app};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -16,12 +16,6 @@ async fn id_of(c: &Client) -> String {
 async fn sent(c: &Client, to: &str, body: &str, client_id: &str) -> Value {
     let r = c.send(to, body, client_id).await;
     assert!(r.status.is_success(), "send: {} {}", r.status, r.body);
-    r.json()
-}
-
-async fn ok(c: &Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
-    let r = c.call(endpoint, form).await;
-    assert!(r.status.is_success(), "{endpoint}: {} {}", r.status, r.body);
     r.json()
 }
 

@@ -4,29 +4,9 @@
 
 mod common;
 
-use common::{Client, spawn_app};
+use common::{ok, post_to, spawn_app};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-async fn ok(c: &Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
-    let r = c.call(endpoint, form).await;
-    assert!(r.status.is_success(), "{endpoint}: {} {}", r.status, r.body);
-    r.json()
-}
-
-async fn post(c: &Client, room: &str, body: &str, client_id: &str) -> Value {
-    ok(
-        c,
-        "send",
-        &[
-            ("to", ""),
-            ("conversation_id", room),
-            ("body", body),
-            ("client_id", client_id),
-        ],
-    )
-    .await
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn an_edit_and_a_deletion_reach_members_live_on_resume_and_in_history() {
@@ -40,7 +20,7 @@ async fn an_edit_and_a_deletion_reach_members_live_on_resume_and_in_history() {
     .await;
     let id = room["id"].to_string();
     let mut live = bob.socket(None).await;
-    let sent = post(&amy, &id, "helo", "edit-00000001").await;
+    let sent = post_to(&amy, &id, "helo", "edit-00000001").await;
     let mid = sent["id"].to_string();
     let seen = live
         .next_matching(|e| e["type"] == "message" && e["message"]["body"] == "helo")
@@ -107,7 +87,7 @@ async fn an_edit_and_a_deletion_reach_members_live_on_resume_and_in_history() {
     );
 
     // Retrying the original send still finds the message (no duplicate).
-    let again = post(&amy, &id, "helo", "edit-00000001").await;
+    let again = post_to(&amy, &id, "helo", "edit-00000001").await;
     assert_eq!(
         (again["id"].clone(), again["deleted"].clone()),
         (sent["id"].clone(), json!(true))
@@ -129,7 +109,7 @@ async fn only_the_author_changes_a_message_and_refusals_change_nothing() {
     )
     .await;
     let id = room["id"].to_string();
-    let sent = post(&amy, &id, "original", "edit-00000002").await;
+    let sent = post_to(&amy, &id, "original", "edit-00000002").await;
     let mid = sent["id"].to_string();
     let line =
         ok(&amy, "conversation_page", &[("conversation_id", &id)]).await["messages"][0].clone();

@@ -4,33 +4,9 @@
 
 mod common;
 
-use common::{Client, spawn_app};
+use common::{Client, ok, post_to, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn ok(c: &Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
-    let r = c.call(endpoint, form).await;
-    assert!(r.status.is_success(), "{endpoint}: {} {}", r.status, r.body);
-    if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    }
-}
-
-async fn post(c: &Client, room: &str, body: &str, client_id: &str) -> Value {
-    ok(
-        c,
-        "send",
-        &[
-            ("to", ""),
-            ("conversation_id", room),
-            ("body", body),
-            ("client_id", client_id),
-        ],
-    )
-    .await
-}
 
 /// `who`'s sidebar entry for room `id`.
 async fn entry(who: &Client, id: &str) -> Value {
@@ -64,7 +40,7 @@ async fn a_mention_reaches_the_mentioned_member_live_in_history_and_in_their_bad
 
     // Dan exists but is not a member; "nobody" is nobody; an address is not
     // a mention; "@BOB." is Bob with a full stop.
-    let sent = post(
+    let sent = post_to(
         &amy,
         &id,
         "hi @BOB. and @Dan, @nobody — mail amy@bob.example",
@@ -107,7 +83,7 @@ async fn a_mention_reaches_the_mentioned_member_live_in_history_and_in_their_bad
     // Reading clears the mention; a later one counts again.
     bob.mark_read(&sent).await;
     assert_eq!(entry(&bob, &id).await["mentions"], 0);
-    post(&cyd, &id, "@bob again", "men-00000002").await;
+    post_to(&cyd, &id, "@bob again", "men-00000002").await;
     assert_eq!(entry(&bob, &id).await["mentions"], 1);
 
     // In a direct conversation a mention counts the same way.
@@ -143,7 +119,7 @@ async fn a_deleted_message_takes_its_mentions_with_it() {
     )
     .await;
     let id = room["id"].to_string();
-    let sent = post(&amy, &id, "@bob look", "del-00000001").await;
+    let sent = post_to(&amy, &id, "@bob look", "del-00000001").await;
     assert_eq!(entry(&bob, &id).await["mentions"], 1);
     ok(
         &root,

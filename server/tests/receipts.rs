@@ -3,18 +3,7 @@
 
 mod common;
 
-use common::{Client, spawn_app};
-use serde_json::Value;
-
-async fn ok(c: &Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
-    let r = c.call(endpoint, form).await;
-    assert!(r.status.is_success(), "{endpoint}: {} {}", r.status, r.body);
-    if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    }
-}
+use common::{ok, post_to, spawn_app};
 
 #[tokio::test]
 async fn the_sender_sees_how_far_the_other_person_read_live_and_in_the_history() {
@@ -50,20 +39,6 @@ async fn the_sender_sees_how_far_the_other_person_read_live_and_in_the_history()
     assert_eq!(page["peer_read_id"], second["id"]);
 }
 
-async fn post(c: &Client, room: &str, body: &str, client_id: &str) -> Value {
-    ok(
-        c,
-        "send",
-        &[
-            ("to", ""),
-            ("conversation_id", room),
-            ("body", body),
-            ("client_id", client_id),
-        ],
-    )
-    .await
-}
-
 #[tokio::test]
 async fn rooms_send_no_receipts_to_their_members() {
     let app = spawn_app().await;
@@ -75,10 +50,10 @@ async fn rooms_send_no_receipts_to_their_members() {
     )
     .await;
     let id = room["id"].to_string();
-    let sent = post(&amy, &id, "hello", "seen-00000003").await;
+    let sent = post_to(&amy, &id, "hello", "seen-00000003").await;
     let mut amy_ws = amy.socket(None).await;
     bob.mark_read(&sent).await;
-    let sentinel = post(&bob, &id, "hi", "seen-00000004").await;
+    let sentinel = post_to(&bob, &id, "hi", "seen-00000004").await;
     let next = amy_ws
         .next_matching(|e| e["type"] != "heartbeat" && e["type"] != "presence")
         .await;

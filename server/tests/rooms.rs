@@ -4,19 +4,9 @@
 
 mod common;
 
-use common::{Client, TestApp, spawn_app};
+use common::{Client, TestApp, ok, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn ok(c: &Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
-    let r = c.call(endpoint, form).await;
-    assert!(r.status.is_success(), "{endpoint}: {} {}", r.status, r.body);
-    if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    }
-}
 
 async fn post(c: &Client, room: &Value, body: &str, client_id: &str) -> Reply {
     c.call(

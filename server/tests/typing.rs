@@ -4,16 +4,10 @@
 
 mod common;
 
-use common::{Client, Socket, spawn_app};
+use common::{Socket, ok, post_to, spawn_app};
 use futures::SinkExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-
-async fn ok(c: &Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
-    let r = c.call(endpoint, form).await;
-    assert!(r.status.is_success(), "{endpoint}: {} {}", r.status, r.body);
-    r.json()
-}
 
 async fn typing(ws: &mut Socket, conversation_id: &Value) {
     let frame = json!({"type": "typing", "conversation_id": conversation_id}).to_string();
@@ -21,20 +15,6 @@ async fn typing(ws: &mut Socket, conversation_id: &Value) {
         .send(WsMessage::Text(frame.into()))
         .await
         .expect("sent");
-}
-
-async fn post(c: &Client, room: &Value, body: &str, client_id: &str) -> Value {
-    ok(
-        c,
-        "send",
-        &[
-            ("to", ""),
-            ("conversation_id", &room["id"].to_string()),
-            ("body", body),
-            ("client_id", client_id),
-        ],
-    )
-    .await
 }
 
 /// The next event that is neither a heartbeat nor presence.
@@ -75,7 +55,7 @@ async fn members_see_who_is_typing_and_nobody_else_can_make_them() {
     // after both is the next thing Bob gets.
     typing(&mut amy_ws, &room["id"]).await;
     typing(&mut dan_ws, &room["id"]).await;
-    let sentinel = post(&amy, &room, "done typing", "typ-00000001").await;
+    let sentinel = post_to(&amy, &room["id"].to_string(), "done typing", "typ-00000001").await;
     let after = next(&mut bob_ws).await;
     assert_eq!(
         (after["type"].as_str(), after["message"]["id"].clone()),

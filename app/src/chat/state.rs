@@ -83,7 +83,8 @@ pub struct Chat {
     pub activity: RwSignal<HashMap<i32, Activity>>,
     /// Direct conversations learned live: peer id → conversation id.
     pub directs: RwSignal<HashMap<i32, i32>>,
-    /// Rooms as the latest live event described them, by id.
+    /// Rooms as the latest live event (or, before any, the fetched list)
+    /// described them, by id.
     pub rooms: RwSignal<HashMap<i32, Conversation>>,
     /// Rooms this user left or was removed from while the tab was open.
     pub left: RwSignal<HashSet<i32>>,
@@ -161,6 +162,19 @@ impl Chat {
             b.extend(counts);
         });
         before.set_value(ids);
+    }
+
+    /// Rooms as fetched, for the ones no live event has described yet (so a
+    /// notification knows a room from a direct conversation; only writes
+    /// when one is new, so effects reading `rooms` settle).
+    pub fn remember_rooms(&self, fetched: impl Iterator<Item = Conversation>) {
+        let new: Vec<Conversation> = self
+            .rooms
+            .with_untracked(|r| fetched.filter(|c| !r.contains_key(&c.id)).collect());
+        if !new.is_empty() {
+            self.rooms
+                .update(|r| r.extend(new.into_iter().map(|c| (c.id, c))));
+        }
     }
 
     /// Levels as fetched, for conversations no live event has set yet (only
@@ -276,6 +290,8 @@ impl Chat {
     fn resynced(&self, cursor: i64) {
         self.live.last_id.set(cursor);
         self.activity.set(HashMap::new());
+        // Refetched lists describe the rooms afresh.
+        self.rooms.set(HashMap::new());
         self.resync.update(|n| *n += 1);
     }
 

@@ -271,6 +271,34 @@ impl Client {
     }
 }
 
+/// Calls a server function that must succeed; its JSON answer (`Null` when
+/// it answered nothing).
+pub async fn ok(c: &Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
+    let r = c.call(endpoint, form).await;
+    assert!(r.status.is_success(), "{endpoint}: {} {}", r.status, r.body);
+    if r.body.is_empty() {
+        Value::Null
+    } else {
+        r.json()
+    }
+}
+
+/// Sends `body` to conversation `conversation_id`, which must succeed; the
+/// stored message.
+pub async fn post_to(c: &Client, conversation_id: &str, body: &str, client_id: &str) -> Value {
+    ok(
+        c,
+        "send",
+        &[
+            ("to", ""),
+            ("conversation_id", conversation_id),
+            ("body", body),
+            ("client_id", client_id),
+        ],
+    )
+    .await
+}
+
 /// A live event socket as a test sees it.
 pub struct Socket {
     pub ws: tokio_tungstenite::WebSocketStream<

@@ -62,13 +62,15 @@ pub fn RoomsPanel(
         list.sort_by_key(|e| std::cmp::Reverse(e.room.last_message_id));
         list
     });
-    // What each room adds to the tab title, and its level for notifications.
+    // What each room adds to the tab title, and its level and name for
+    // notifications.
     let shown_before = StoredValue::new(Vec::<i32>::new());
     Effect::new(move |_| {
         entries.with(|list| {
             let counts = list.iter().map(|e| (e.room.id, waiting(e).counted()));
             chat.set_badges(shown_before, counts.collect());
             chat.remember_levels(list.iter().map(|e| (e.room.id, e.notify)));
+            chat.remember_rooms(list.iter().map(|e| e.room.clone()));
         })
     });
     view! {
