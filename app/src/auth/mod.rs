@@ -34,4 +34,14 @@ pub struct CurrentUser {
     pub id: i32,
     pub username: String,
     pub is_admin: bool,
+    /// Others see when they are typing.
+    #[serde(default = "yes")]
+    pub share_typing: bool,
+    /// Others see how far they have read, and they see others'.
+    #[serde(default = "yes")]
+    pub share_receipts: bool,
+}
+
+fn yes() -> bool {
+    true
 }

@@ -36,6 +36,8 @@ fn to_current(u: &user::Model) -> CurrentUser {
         id: u.id,
         username: u.username.clone(),
         is_admin: u.role == ROLE_ADMIN,
+        share_typing: u.share_typing,
+        share_receipts: u.share_receipts,
     }
 }
 

@@ -70,12 +70,14 @@ pub async fn events_since(after: i64) -> Result<Vec<String>, AppError> {
 /// Sends `body` to `to` (a username: the direct conversation with them) or,
 /// when given, to `conversation_id`. `client_id` is the sender's own id for
 /// this message: sending again with the same one returns the first copy.
+/// `reply_to` names the message this one answers (in the same conversation).
 #[server(endpoint = "send")]
 pub async fn send_message(
     to: String,
     conversation_id: Option<i32>,
     body: String,
     client_id: String,
+    reply_to: Option<i64>,
 ) -> Result<Message, AppError> {
     use crate::{
         chat::server::{self, SendPath, SendTo},
@@ -94,7 +96,7 @@ pub async fn send_message(
                 Some(id) => SendTo::Conversation(id),
                 None => SendTo::Person(&to),
             };
-            server::send(path, &me, &session, to, &body, &client_id).await
+            server::send(path, &me, &session, to, &body, &client_id, reply_to).await
         }
         .await,
     )

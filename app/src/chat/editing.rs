@@ -11,7 +11,7 @@
 //! `client_id`, so a retried send of the original still finds it.
 //!
 //! An edit re-reads the mentions (a name added notifies, one removed stops
-//! counting); a deletion drops them.
+//! counting) and keeps the reactions; a deletion drops both.
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -19,12 +19,13 @@ use sea_orm::{
 };
 
 use super::{
-    directory, mention_store, model::Body, model::Event, model::Message, server::to_message,
+    directory, format, mention_store, model::Body, model::Event, model::Message, reactions,
+    replies, server::to_message,
 };
 use crate::{
     auth::CurrentUser,
     db::{
-        entities::{mention, message},
+        entities::{mention, message, reaction},
         now_millis,
     },
     error::AppError,
@@ -90,7 +91,20 @@ async fn change(
     shown.sender_name = me.username.clone();
     if let Change::Edit(_) = change {
         mention_store::attach(&txn, &mut [&mut shown], true).await?;
+        reactions::for_page(
+            &txn,
+            shown.conversation_id,
+            std::slice::from_mut(&mut shown),
+        )
+        .await?;
+    } else {
+        reaction::Entity::delete_many()
+            .filter(reaction::Column::MessageId.eq(id))
+            .exec(&txn)
+            .await?;
     }
+    replies::quote(&txn, &mut [&mut shown]).await?;
+    format::fill(&mut shown);
     let logged = log::append(
         &txn,
         &[NewEvent::new(

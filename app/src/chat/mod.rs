@@ -13,7 +13,11 @@
 //! - `mentions`: where `@name` mentions are in a body (shared); `mention_store`
 //!   (ssr): resolving, recording and reading them.
 //! - `badge`: the sidebar's unread marks by notification level; `alerts`: the
-//!   tab title, favicon and browser notifications.
+//!   tab title, favicon and browser notifications; `privacy_ui`: what a person
+//!   shares (typing, read receipts).
+//! - `message_api`: reactions, emoji search, "Seen by", privacy (server
+//!   functions) over `reactions`, `privacy` (ssr); `replies` (ssr): quotes;
+//!   `format` (ssr): a body as safe HTML (Markdown subset, links, mentions).
 //! - `state`, `people`, `rooms_ui`, `conversation`, `page`: the UI; `connection`: the
 //!   browser's reconnecting socket (polling `events_since` without one).
 
@@ -23,9 +27,11 @@ mod badge;
 pub mod connection;
 mod conversation;
 pub mod mentions;
+pub mod message_api;
 pub mod model;
 mod page;
 mod people;
+mod privacy_ui;
 pub mod room_api;
 pub mod rooms_ui;
 pub mod state;
@@ -35,9 +41,17 @@ pub mod directory;
 #[cfg(feature = "ssr")]
 pub mod editing;
 #[cfg(feature = "ssr")]
+pub mod format;
+#[cfg(feature = "ssr")]
 pub mod mention_store;
 #[cfg(feature = "ssr")]
 pub mod peers;
+#[cfg(feature = "ssr")]
+pub mod privacy;
+#[cfg(feature = "ssr")]
+pub mod reactions;
+#[cfg(feature = "ssr")]
+pub mod replies;
 #[cfg(feature = "ssr")]
 pub mod rooms;
 #[cfg(feature = "ssr")]

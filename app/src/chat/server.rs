@@ -13,7 +13,7 @@ use sea_orm::{
 
 use super::{
     directory,
-    model::{Body, ClientId, Event, Message, Notify, PAGE_SIZE, Page, Person},
+    model::{Body, ClientId, Event, Message, Notify, PAGE_SIZE, Page, Person, Quote},
     peers::{Peer, PeerCache},
     writer::{NewMessage, Target, Writer},
 };
@@ -64,6 +64,15 @@ pub(crate) fn to_message(m: message::Model) -> Message {
         mentions: Vec::new(),
         edited_at: m.edited_at,
         deleted: m.deleted_at.is_some(),
+        html: String::new(),
+        // Filled in by `replies::quote`.
+        reply: m.reply_to_id.map(|id| Quote {
+            id,
+            sender_name: String::new(),
+            snippet: String::new(),
+            deleted: true,
+        }),
+        reactions: Vec::new(),
     }
 }
 
@@ -278,9 +287,11 @@ pub async fn unread_counts(
 pub const UNREAD_CAP: u64 = 100;
 
 /// Up to 50 messages of a conversation before id `before` (or the newest),
-/// oldest first, with their senders' names and mentions. One index range
-/// scan whatever the history's size, then the page's mentions (one range)
-/// and names (by primary key). The caller has checked membership.
+/// oldest first, with their senders' names, mentions, reactions, quotes and
+/// HTML. One index range scan whatever the history's size, then the page's
+/// mentions and reactions (one range each), names (by primary key) and —
+/// when the page has replies — their originals (by primary key). The
+/// caller has checked membership.
 pub(crate) async fn page_of(
     db: &DatabaseConnection,
     conversation_id: i32,
@@ -301,6 +312,10 @@ pub(crate) async fn page_of(
     rows.reverse();
     let mut messages: Vec<Message> = rows.into_iter().map(to_message).collect();
     super::mention_store::names_for_page(db, conversation_id, &mut messages).await?;
+    super::reactions::for_page(db, conversation_id, &mut messages).await?;
+    let mut shown: Vec<&mut Message> = messages.iter_mut().collect();
+    super::replies::quote(db, &mut shown).await?;
+    shown.iter_mut().for_each(|m| super::format::fill(m));
     Ok((messages, has_more))
 }
 
@@ -318,6 +333,7 @@ pub async fn fetch_page(
         None => (Vec::new(), false),
     };
     let peer_read_id = match &conv {
+        Some(_) if !(me.share_receipts && peer.share_receipts) => 0,
         Some(c) => membership::Entity::find_by_id((c.id, peer.id))
             .one(db)
             .await?
@@ -365,6 +381,7 @@ pub async fn send(
     to: SendTo<'_>,
     body: &str,
     client_id: &str,
+    reply_to: Option<i64>,
 ) -> Result<Message, AppError> {
     let body = Body::parse(body);
     let client_id = ClientId::parse(client_id);
@@ -390,6 +407,7 @@ pub async fn send(
             target,
             body: body.into_inner(),
             client_id: client_id.as_str().to_owned(),
+            reply_to,
             session_id: session.to_owned(),
         })
         .await
@@ -492,7 +510,7 @@ pub async fn mark_read(
     )];
     // In a direct conversation the other person sees "Seen" (rooms show who
     // has read on request, not as a stream of events to every member).
-    if conv.kind == directory::DIRECT {
+    if conv.kind == directory::DIRECT && me.share_receipts {
         events.push(NewEvent::new(
             Audience::Members(conversation_id),
             Event::Seen {

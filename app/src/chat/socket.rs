@@ -271,7 +271,7 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
                 Some(Ok(WsMessage::Text(text))) => {
                     heard = Instant::now();
                     match serde_json::from_str(&text) {
-                        Ok(ClientFrame::Send { to, conversation_id, body, client_id }) => {
+                        Ok(ClientFrame::Send { to, conversation_id, body, client_id, reply_to }) => {
                             if in_flight.len() >= MAX_IN_FLIGHT {
                                 let refused = frame_of(&Event::SendFailed {
                                     client_id,
@@ -279,11 +279,15 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
                                 });
                                 if !send(&mut socket, &refused.text).await { break; }
                             } else {
-                                in_flight.push(send_message(state.clone(), owner.clone(), to, conversation_id, body, client_id));
+                                in_flight.push(send_message(state.clone(), owner.clone(), to, conversation_id, body, client_id, reply_to));
                             }
                         }
                         Ok(ClientFrame::Typing { conversation_id }) => {
-                            if typing.allows(conversation_id, Instant::now()) {
+                            // Someone who turned typing off is never shown typing,
+                            // whatever their browser sends.
+                            if typing.allows(conversation_id, Instant::now())
+                                && super::privacy::shares_typing(&state.db, me).await.unwrap_or(false)
+                            {
                                 let frame = frame_of(&Event::Typing {
                                     conversation_id,
                                     user_id: me,
@@ -359,6 +363,7 @@ async fn send_message(
     conversation_id: Option<i32>,
     body: String,
     client_id: String,
+    reply_to: Option<i64>,
 ) -> Frame {
     let path = SendPath {
         db: &state.db,
@@ -373,7 +378,16 @@ async fn send_message(
     };
     let result = match target {
         Some(target) => {
-            super::server::send(path, &owner.me, &owner.session, target, &body, &client_id).await
+            super::server::send(
+                path,
+                &owner.me,
+                &owner.session,
+                target,
+                &body,
+                &client_id,
+                reply_to,
+            )
+            .await
         }
         None => Err(AppError::field("to", "Say who the message is for.")),
     };

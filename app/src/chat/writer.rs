@@ -34,8 +34,9 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    directory, mention_store,
+    directory, format, mention_store,
     model::{Event, Message},
+    replies,
     server::to_message,
 };
 use crate::{
@@ -67,6 +68,8 @@ pub struct NewMessage {
     pub target: Target,
     pub body: String,
     pub client_id: String,
+    /// The message this one answers.
+    pub reply_to: Option<i64>,
     /// The session the sender is acting under.
     pub session_id: String,
 }
@@ -163,6 +166,8 @@ async fn store(
     let (conversations, seen) =
         resolve_targets(&txn, batch, known_directs, &mut refused, &mut events).await?;
 
+    check_replies(&txn, batch, &conversations, &mut refused).await?;
+
     let now = now_millis();
     let mut fresh = Vec::new();
     let mut queued = HashSet::new();
@@ -184,6 +189,7 @@ async fn store(
             body: Set(m.body.clone()),
             client_id: Set(m.client_id.clone()),
             created_at: Set(now),
+            reply_to_id: Set(m.reply_to),
             ..Default::default()
         });
     }
@@ -220,14 +226,23 @@ async fn store(
     mention_store::attach(&txn, &mut known.values_mut().collect::<Vec<_>>(), false).await?;
     let mut fresh: Vec<Message> = inserted.into_iter().map(named).collect();
     mention_store::attach(&txn, &mut fresh.iter_mut().collect::<Vec<_>>(), true).await?;
-    for m in &fresh {
-        events.push(NewEvent::new(
-            Audience::Members(m.conversation_id),
-            Event::Message { message: m.clone() },
-        ));
-    }
+    let fresh_keys: Vec<(i32, String)> = fresh
+        .iter()
+        .map(|m| (m.sender_id, m.client_id.clone()))
+        .collect();
     for m in fresh {
         known.insert((m.sender_id, m.client_id.clone()), m);
+    }
+    let mut shown: Vec<&mut Message> = known.values_mut().collect();
+    replies::quote(&txn, &mut shown).await?;
+    shown.iter_mut().for_each(|m| format::fill(m));
+    for key in &fresh_keys {
+        if let Some(m) = known.get(key) {
+            events.push(NewEvent::new(
+                Audience::Members(m.conversation_id),
+                Event::Message { message: m.clone() },
+            ));
+        }
     }
     let logged = log::append(&txn, &events).await?;
     // Every job gets its own answer, in order: a message missing here would be
@@ -246,6 +261,45 @@ async fn store(
     }
     txn.commit().await?;
     Ok((answers, logged, seen))
+}
+
+/// Refuses replies to a message that is not in the reply's conversation
+/// (or does not exist), is a system line, or was deleted.
+async fn check_replies(
+    txn: &DatabaseTransaction,
+    batch: &[&NewMessage],
+    conversations: &HashMap<(i32, Target), i32>,
+    refused: &mut HashMap<usize, AppError>,
+) -> Result<(), DbErr> {
+    let wanted = batch
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !refused.contains_key(i))
+        .filter_map(|(_, m)| m.reply_to);
+    let originals = replies::originals(txn, wanted).await?;
+    for (i, m) in batch.iter().enumerate() {
+        let (Some(to), Some(conversation)) =
+            (m.reply_to, conversations.get(&(m.sender_id, m.target)))
+        else {
+            continue;
+        };
+        let why = match originals.get(&to) {
+            Some(o) if o.conversation_id == *conversation => {
+                if o.quote.deleted {
+                    Some("That message was deleted.")
+                } else if o.quote.sender_name.is_empty() {
+                    Some("You can't reply to that line.")
+                } else {
+                    None
+                }
+            }
+            _ => Some("You can only reply to a message in this conversation."),
+        };
+        if let Some(why) = why {
+            refused.insert(i, AppError::field("reply_to", why));
+        }
+    }
+    Ok(())
 }
 
 /// Messages of this batch stored before (a retried send): by (sender, client id).

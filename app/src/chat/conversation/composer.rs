@@ -1,17 +1,20 @@
 //! The composer: a textarea where Enter sends and Shift+Enter breaks the
 //! line, with a countdown near the 4,000-character limit and `@mention`
 //! completion (`suggest`); the up arrow in an empty box edits one's newest
-//! message.
+//! message. Above it, the message being replied to (Escape or ✕ cancels).
 
 use leptos::{html, prelude::*};
 
 use super::suggest::{Latest, Offer, Suggestions, caret_in_bytes, caret_in_utf16, look_up};
-use crate::chat::model::BODY_MAX_CHARS;
+use crate::chat::{
+    model::{BODY_MAX_CHARS, Quote},
+    state::use_chat,
+};
 
 /// Tells the others this person is typing: at most once every 3 s.
-fn typing_now(conversation_id: Option<i32>, last: StoredValue<f64>) {
+fn typing_now(conversation_id: Option<i32>, last: StoredValue<f64>, shared: bool) {
     #[cfg(feature = "hydrate")]
-    {
+    if shared {
         let now = js_sys::Date::now();
         if let Some(id) = conversation_id
             && now - last.get_value() >= 3_000.0
@@ -21,7 +24,7 @@ fn typing_now(conversation_id: Option<i32>, last: StoredValue<f64>) {
         }
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (conversation_id, last);
+    let _ = (conversation_id, last, shared);
 }
 
 /// Calls `on_send` with the text when it is sendable, then clears it.
@@ -35,7 +38,10 @@ pub fn Composer(
     /// Up arrow in the empty box: edit one's newest message.
     #[prop(into)]
     on_edit_last: Callback<()>,
+    /// The message being replied to.
+    replying: RwSignal<Option<Quote>>,
 ) -> impl IntoView {
+    let chat = use_chat();
     let draft = RwSignal::new(String::new());
     let offer = RwSignal::new(None::<Offer>);
     let latest: Latest = StoredValue::new(None);
@@ -74,7 +80,8 @@ pub fn Composer(
         let text = event_target_value(&ev);
         draft.set(text.clone());
         if !text.trim().is_empty() {
-            typing_now(conversation_id.get_untracked(), last_typing);
+            let shared = chat.privacy.get_untracked().0;
+            typing_now(conversation_id.get_untracked(), last_typing, shared);
         }
         let caret = input
             .get_untracked()
@@ -112,15 +119,32 @@ pub fn Composer(
         if ev.key() == "Enter" && !ev.shift_key() {
             ev.prevent_default();
             submit();
+        } else if ev.key() == "Escape" && replying.with_untracked(Option::is_some) {
+            ev.prevent_default();
+            replying.set(None);
         } else if ev.key() == "ArrowUp" && draft.with_untracked(String::is_empty) {
             ev.prevent_default();
             on_edit_last.run(());
         }
     };
+    // Choosing Reply puts the caret here.
+    Effect::new(move |_| {
+        if replying.with(Option::is_some)
+            && let Some(el) = input.get_untracked()
+        {
+            let _ = el.focus();
+        }
+    });
     let remaining = move || BODY_MAX_CHARS as i64 - draft.with(|d| d.chars().count()) as i64;
     let active_option =
         move || offer.with(|o| o.as_ref().map(|o| format!("mention-option-{}", o.active)));
     view! {
+        {move || replying.get().map(|q| view! {
+            <div class="replying" role="status">
+                "Replying to "<strong>{q.sender_name}</strong>": "<span class="snippet">{q.snippet}</span>
+                <button type="button" class="link" aria-label="Cancel reply" on:click=move |_| replying.set(None)>"✕"</button>
+            </div>
+        })}
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
             <Suggestions offer=offer pick=pick />
             <textarea

@@ -1,16 +1,17 @@
 //! One entry of the history: a system line, or a message — who sent it (in
-//! rooms), its text with mentions, its time, "(edited)" with the edit's time
-//! on hover, "message deleted" in place of a deleted one — and, on the
-//! reader's own messages, Edit (inline; Enter saves, Escape cancels) and
-//! Delete (after a confirmation), and "Seen" under the newest one the other
-//! person of a direct conversation has read.
+//! rooms, at the start of a run of theirs), the quote it replies to (which
+//! jumps to the original), its formatted text, its time, "(edited)" with the
+//! edit's time on hover, "message deleted" in place of a deleted one, its
+//! reactions — and its actions (`actions`). "Seen" goes under the newest own
+//! message the other person of a direct conversation has read; in a room,
+//! hovering one's own message shows how many have read it.
 
-use leptos::{html, prelude::*, task::spawn_local};
+use leptos::{prelude::*, task::spawn_local};
 
-use super::text::MessageText;
+use super::{actions::Actions, reactions::ReactionChips};
 use crate::chat::{
-    api::{delete_own_message, edit_message},
-    model::Message,
+    message_api::who_has_seen,
+    model::{Message, Quote},
     state::use_chat,
 };
 
@@ -32,42 +33,70 @@ pub fn time_of(ms: i64) -> (String, String) {
     }
 }
 
-#[component]
-pub fn MessageItem(
-    message: Message,
-    /// Show the sender's name (rooms, others' messages).
-    in_room: bool,
-    /// The message being edited in this conversation, if any.
-    editing: RwSignal<Option<i64>>,
+/// What an entry needs from its conversation.
+#[derive(Clone, Copy)]
+pub struct Context {
+    /// A room: senders are named, and "Seen by" is on hover.
+    pub in_room: Signal<bool>,
+    /// The message being edited, if any.
+    pub editing: RwSignal<Option<i64>>,
+    /// The message a reply is being written to.
+    pub replying: RwSignal<Option<Quote>>,
     /// The message "Seen" goes under (direct conversations).
-    #[prop(into)]
-    seen_id: Signal<Option<i64>>,
-) -> impl IntoView {
+    pub seen_id: Signal<Option<i64>>,
+    /// Messages that continue their sender's run (no name repeated).
+    pub grouped: Memo<std::collections::HashSet<i64>>,
+    /// The day separator shown before a message, by id.
+    pub days: Memo<std::collections::HashMap<i64, String>>,
+    /// The message just jumped to (briefly highlighted).
+    pub highlighted: RwSignal<Option<i64>>,
+    /// Shows a message, loading older history until it is there.
+    pub jump: Callback<i64>,
+}
+
+#[component]
+pub fn MessageItem(message: Message, cx: Context) -> impl IntoView {
     let chat = use_chat();
     let m = message;
+    let id = m.id;
+    let day = move || {
+        cx.days
+            .with(|d| d.get(&id).cloned())
+            .map(|label| view! { <div class="day" role="separator" aria-label=label.clone()><span>{label.clone()}</span></div> })
+    };
     let (short, full) = time_of(m.created_at);
     if m.system {
-        return view! { <p class="system-line" data-id=m.id>{m.body}" · "<time title=full>{short}</time></p> }
-            .into_any();
+        return view! {
+            {day}
+            <p class="system-line" data-id=m.id>{m.body}" · "<time title=full>{short}</time></p>
+        }
+        .into_any();
     }
     let mine = m.sender_id == chat.me.with_value(|u| u.id);
+    let in_room = cx.in_room.get_untracked();
     let from =
         (!mine && in_room).then(|| view! { <span class="sender">{m.sender_name.clone()}</span> });
     let mentions_me = !mine && chat.mentions_me(&m);
-    let id = m.id;
+    let quote = m
+        .reply
+        .clone()
+        .map(|q| view! { <QuoteLine quote=q jump=cx.jump /> });
     let body = if m.deleted {
         view! { <p class="message-body deleted">"message deleted"</p> }.into_any()
     } else {
-        let me = chat.me.with_value(|u| u.username.clone());
         let text = m.body.clone();
-        let shown = view! { <p class="message-body"><MessageText body=m.body mentions=m.mentions me=me /></p> };
+        let shown = if m.html.is_empty() {
+            view! { <div class="message-body">{m.body.clone()}</div> }.into_any()
+        } else {
+            view! { <div class="message-body" inner_html=m.html.clone()></div> }.into_any()
+        };
         view! {
-            {move || if editing.get() == Some(id) {
-                view! { <Editor id=id text=text.clone() editing=editing /> }.into_any()
+            {move || if cx.editing.get() == Some(id) {
+                view! { <super::editor::Editor id=id text=text.clone() editing=cx.editing /> }.into_any()
             } else {
                 ().into_any()
             }}
-            <div class:hidden=move || editing.get() == Some(id)>{shown}</div>
+            <div class:hidden=move || cx.editing.get() == Some(id)>{shown}</div>
         }
         .into_any()
     };
@@ -75,101 +104,68 @@ pub fn MessageItem(
         let (_, when) = time_of(at);
         view! { <span class="edited" title=format!("edited {when}")>" (edited)"</span> }
     });
-    let actions = (mine && !m.deleted).then(|| view! { <Actions id=id editing=editing /> });
+    let reactions = (!m.deleted && !m.reactions.is_empty())
+        .then(|| view! { <ReactionChips message_id=id reactions=m.reactions.clone() /> });
+    let actions = (!m.deleted).then(|| {
+        let quote = Quote {
+            id,
+            sender_name: m.sender_name.clone(),
+            snippet: Quote::snippet(&m.body),
+            deleted: false,
+        };
+        view! { <Actions quote=quote mine=mine cx=cx /> }
+    });
+    // "Seen by N" on one's own room messages, asked for on hover.
+    let seen_by = RwSignal::new(None::<(u32, String)>);
+    let ask = move || {
+        if !(mine && in_room) || seen_by.get_untracked().is_some() {
+            return;
+        }
+        spawn_local(async move {
+            if let Ok(s) = who_has_seen(id).await {
+                seen_by.try_set(Some((s.count, s.names.join(", "))));
+            }
+        });
+    };
     view! {
-        <article class="message" class:mine=mine class:mentions-me=mentions_me data-id=m.id>
+        {day}
+        <article
+            class="message"
+            class:mine=mine
+            class:mentions-me=mentions_me
+            class:grouped=move || cx.grouped.with(|g| g.contains(&id))
+            class:highlight=move || cx.highlighted.get() == Some(id)
+            data-id=m.id
+            on:mouseenter=move |_| ask()
+            on:focusin=move |_| ask()
+        >
             {from}
+            {quote}
             {body}
+            {reactions}
             <time title=full>{short}{edited}</time>
-            {move || (seen_id.get() == Some(id)).then(|| view! { <span class="seen">"Seen"</span> })}
+            {move || (cx.seen_id.get() == Some(id)).then(|| view! { <span class="seen">"Seen"</span> })}
+            {move || seen_by.get().map(|(n, names)| view! {
+                <span class="seen" title=names>{format!("Seen by {n}")}</span>
+            })}
             {actions}
         </article>
     }
     .into_any()
 }
 
-/// Edit and Delete on the reader's own message.
+/// The message a reply answers: who and the start of it; a click shows it.
 #[component]
-fn Actions(id: i64, editing: RwSignal<Option<i64>>) -> impl IntoView {
-    let chat = use_chat();
-    let confirming = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let delete = move |_| {
-        spawn_local(async move {
-            match delete_own_message(id).await {
-                Ok(m) => chat.update_message(m),
-                Err(e) => {
-                    error.try_set(Some(e.to_string()));
-                }
-            }
-            confirming.try_set(false);
-        })
-    };
-    view! {
-        <span class="message-actions">
-            {move || if confirming.get() {
-                view! {
-                    <span role="group" aria-label="Delete this message?">
-                        "Delete this message? "
-                        <button type="button" class="link danger" on:click=delete>"Delete message"</button>
-                        " "
-                        <button type="button" class="link" on:click=move |_| confirming.set(false)>"Keep it"</button>
-                    </span>
-                }.into_any()
-            } else {
-                view! {
-                    <button type="button" class="link" on:click=move |_| editing.set(Some(id))>"Edit"</button>
-                    " "
-                    <button type="button" class="link" on:click=move |_| confirming.set(true)>"Delete"</button>
-                }.into_any()
-            }}
-            {move || error.get().map(|e| view! { <span class="form-error" role="alert">{e}</span> })}
-        </span>
+fn QuoteLine(quote: Quote, jump: Callback<i64>) -> impl IntoView {
+    if quote.deleted {
+        return view! { <p class="quote deleted">"↪ Original message deleted"</p> }.into_any();
     }
-}
-
-/// The inline editor: Enter saves, Shift+Enter breaks the line, Escape cancels.
-#[component]
-fn Editor(id: i64, text: String, editing: RwSignal<Option<i64>>) -> impl IntoView {
-    let chat = use_chat();
-    let draft = RwSignal::new(text);
-    let error = RwSignal::new(None::<String>);
-    let input: NodeRef<html::Textarea> = NodeRef::new();
-    Effect::new(move |_| {
-        if let Some(el) = input.get() {
-            let _ = el.focus();
-        }
-    });
-    let save = move || {
-        let body = draft.get_untracked();
-        spawn_local(async move {
-            match edit_message(id, body).await {
-                Ok(m) => {
-                    chat.update_message(m);
-                    editing.try_set(None);
-                }
-                Err(e) => {
-                    error.try_set(Some(e.to_string()));
-                }
-            }
-        });
-    };
+    let id = quote.id;
+    let label = format!("Reply to {}: {}", quote.sender_name, quote.snippet);
     view! {
-        <form class="edit" on:submit=move |ev| { ev.prevent_default(); save(); }>
-            <textarea
-                aria-label="Edit message"
-                node_ref=input
-                prop:value=move || draft.get()
-                on:input=move |ev| draft.set(event_target_value(&ev))
-                on:keydown=move |ev| match ev.key().as_str() {
-                    "Enter" if !ev.shift_key() => { ev.prevent_default(); save(); }
-                    "Escape" => { ev.prevent_default(); editing.set(None); }
-                    _ => {}
-                }
-            ></textarea>
-            <button type="submit" class="primary">"Save"</button>
-            <button type="button" on:click=move |_| editing.set(None)>"Cancel"</button>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-        </form>
+        <button type="button" class="quote" aria-label=label on:click=move |_| jump.run(id)>
+            "↪ "<strong>{quote.sender_name}</strong>" "{quote.snippet}
+        </button>
     }
+    .into_any()
 }

@@ -1,33 +1,37 @@
 //! The conversation panel, for a direct conversation (`/dm/:username`) or a
 //! room (`/rooms/:id`): history (newest page first, older pages on scrolling
-//! up), live messages, pending/failed sends with retry, and the composer.
+//! up or on jumping to a quoted message), live messages, pending/failed
+//! sends with retry (`pending`), and the composer.
 //! `header` shows who or what it is (and the notification level); `item` is
-//! one entry of the history (edit, delete, "Seen"); `text` a body with its
-//! mentions; `composer` the text box, with `suggest` completing `@names`.
+//! one entry of the history, with its `actions` (reply, react, `editor`,
+//! delete) and `reactions`; `timeline` lays out runs and day separators;
+//! `composer` is the text box, with `suggest` completing `@names`.
 
+mod actions;
 mod composer;
+mod editor;
 mod header;
 mod item;
+mod pending;
+mod reactions;
 mod suggest;
-mod text;
+mod timeline;
 
 use leptos::{html, prelude::*, task::spawn_local};
 
-use self::{composer::Composer, header::Header, item::MessageItem};
+use self::{
+    composer::Composer,
+    header::Header,
+    item::{Context, MessageItem},
+    pending::{Pending, PendingItem},
+};
 use super::{
     api::{fetch_messages, mark_read, send_message},
-    model::{Conversation as Room, Message},
+    model::{Conversation as Room, Message, Quote},
     room_api::fetch_conversation,
     state::{Target, typing_line, use_chat},
 };
 use crate::error::AppError;
-
-#[derive(Clone, PartialEq)]
-struct Pending {
-    client_id: String,
-    body: String,
-    failed: bool,
-}
 
 /// One page of history, whichever kind of conversation.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -65,6 +69,22 @@ async fn load(target: Target, before: Option<i64>) -> Result<Loaded, AppError> {
     }
 }
 
+/// Scrolls message `id` into the middle of the history, if it is shown.
+fn scroll_to(id: i64) {
+    #[cfg(feature = "hydrate")]
+    if let Some(el) = document()
+        .query_selector(&format!(".messages [data-id=\"{id}\"]"))
+        .ok()
+        .flatten()
+    {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Center);
+        el.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
 fn new_client_id() -> String {
     #[cfg(feature = "hydrate")]
     {
@@ -92,11 +112,17 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     let unseen = RwSignal::new(false);
     let marked = RwSignal::new(0i64);
     let editing = RwSignal::new(None::<i64>);
+    let replying = RwSignal::new(None::<Quote>);
+    let highlighted = RwSignal::new(None::<i64>);
+    // Day separators need the reader's time zone: only once hydrated.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
 
     Effect::new(move |_| {
         target.track();
         older.set(Vec::new());
         pending.set(Vec::new());
+        replying.set(None);
         stick.set(true);
     });
 
@@ -142,14 +168,17 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         }
         chat.deleted
             .with(|gone| all.retain(|m| !gone.contains(&m.id)));
-        chat.updated.with(|changed| {
-            for m in all.iter_mut() {
-                if let Some(newer) = changed.get(&m.id) {
-                    *m = newer.clone();
-                }
-            }
-        });
+        for m in all.iter_mut() {
+            chat.current(m);
+        }
         all
+    });
+    let grouped = Memo::new(move |_| messages.with(|all| timeline::runs(all)));
+    let days = Memo::new(move |_| {
+        if !hydrated.get() {
+            return Default::default();
+        }
+        messages.with(|all| timeline::days(all))
     });
 
     // Sends still waiting for their answer. One whose message already came
@@ -207,6 +236,33 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         }
     });
 
+    // Loads the page before the oldest message shown; false when nothing
+    // was loaded (none left, another load running, or it failed).
+    let load_older = move || async move {
+        let Some(oldest) = messages.with_untracked(|all| all.first().map(|m| m.id)) else {
+            return false;
+        };
+        if loading_older.get_untracked() || !has_more.get_untracked() {
+            return false;
+        }
+        loading_older.set(true);
+        // The pane may close meanwhile: `try_` writes.
+        let loaded = match load(target.get_untracked(), Some(oldest)).await {
+            Ok(page) => {
+                has_more.try_set(page.has_more);
+                older.try_update(|o| {
+                    let mut merged = page.messages;
+                    merged.append(o);
+                    *o = merged;
+                });
+                true
+            }
+            Err(_) => false,
+        };
+        loading_older.try_set(false);
+        loaded
+    };
+
     let on_scroll = move |_| {
         let Some(el) = list.get() else { return };
         let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 60;
@@ -215,30 +271,44 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
             unseen.set(false);
         }
         if el.scroll_top() < 40 && has_more.get_untracked() && !loading_older.get_untracked() {
-            let Some(oldest) = messages.with_untracked(|all| all.first().map(|m| m.id)) else {
-                return;
-            };
-            loading_older.set(true);
             let before_height = el.scroll_height();
             spawn_local(async move {
-                // The pane may have closed meanwhile: `try_` writes.
-                if let Ok(page) = load(target.get_untracked(), Some(oldest)).await {
-                    has_more.try_set(page.has_more);
-                    older.try_update(|o| {
-                        let mut merged = page.messages;
-                        merged.append(o);
-                        *o = merged;
+                if load_older().await
+                    && let Some(el) = list.get_untracked()
+                {
+                    request_animation_frame(move || {
+                        el.set_scroll_top(el.scroll_height() - before_height)
                     });
-                    if let Some(el) = list.get_untracked() {
-                        request_animation_frame(move || {
-                            el.set_scroll_top(el.scroll_height() - before_height)
-                        });
-                    }
                 }
-                loading_older.try_set(false);
             });
         }
     };
+
+    // Shows message `id`: loads older pages until it is there (or the
+    // history ends), then scrolls to it and highlights it for a moment.
+    let jump = Callback::new(move |id: i64| {
+        spawn_local(async move {
+            loop {
+                let oldest = messages.with_untracked(|all| all.first().map(|m| m.id));
+                let present = messages.with_untracked(|all| all.iter().any(|m| m.id == id));
+                let more = has_more.try_get_untracked().unwrap_or(false);
+                if present || !more || oldest.is_none_or(|o| o < id) || !load_older().await {
+                    break;
+                }
+            }
+            stick.try_set(false);
+            highlighted.try_set(Some(id));
+            request_animation_frame(move || scroll_to(id));
+            set_timeout(
+                move || {
+                    if highlighted.try_get_untracked() == Some(Some(id)) {
+                        highlighted.try_set(None);
+                    }
+                },
+                std::time::Duration::from_secs(2),
+            );
+        });
+    });
 
     let deliver = move |p: Pending| {
         let (to, room) = match target.get_untracked() {
@@ -247,7 +317,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         };
         spawn_local(async move {
             // The pane may have closed meanwhile: `try_` writes.
-            match send_message(to, room, p.body.clone(), p.client_id.clone()).await {
+            match send_message(to, room, p.body.clone(), p.client_id.clone(), p.reply_to).await {
                 Ok(message) => {
                     pending.try_update(|v| v.retain(|x| x.client_id != p.client_id));
                     chat.add_message(message);
@@ -266,8 +336,10 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         let p = Pending {
             client_id: new_client_id(),
             body,
+            reply_to: replying.get_untracked().map(|q| q.id),
             failed: false,
         };
+        replying.set(None);
         pending.update(|v| v.push(p.clone()));
         stick.set(true);
         deliver(p);
@@ -316,6 +388,25 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         }
     };
 
+    let retry = Callback::new(move |again: Pending| {
+        pending.update(|v| {
+            if let Some(x) = v.iter_mut().find(|x| x.client_id == again.client_id) {
+                x.failed = false;
+            }
+        });
+        deliver(again);
+    });
+    let cx = Context {
+        in_room: is_room,
+        editing,
+        replying,
+        seen_id: seen_id.into(),
+        grouped,
+        days,
+        highlighted,
+        jump,
+    };
+
     view! {
         <section class="conversation" aria-label="Conversation">
             <Header target=target loaded=loaded />
@@ -331,32 +422,15 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
                                         <p class="conversation-empty">"Send a message to start the conversation."</p>
                                     })
                                 }}
-                                <For each=move || messages.get() key=|m| (m.id, m.edited_at, m.deleted) let:m>
-                                    <MessageItem message=m in_room=is_room.get_untracked() editing=editing seen_id=seen_id />
+                                <For
+                                    each=move || messages.get()
+                                    key=|m| (m.id, m.edited_at, m.deleted, m.reactions.clone(), m.reply.clone())
+                                    let:m
+                                >
+                                    <MessageItem message=m cx=cx />
                                 </For>
                                 <For each=move || unsent.get() key=|p| (p.client_id.clone(), p.failed) let:p>
-                                    {
-                                        let retry = p.clone();
-                                        view! {
-                                            <article class="message mine pending" class:failed=p.failed>
-                                                <p class="message-body">{p.body.clone()}</p>
-                                                {if p.failed {
-                                                    view! {
-                                                        <span class="send-failed">"Not sent. "
-                                                            <button type="button" class="link" on:click=move |_| {
-                                                                let mut again = retry.clone();
-                                                                again.failed = false;
-                                                                pending.update(|v| if let Some(x) = v.iter_mut().find(|x| x.client_id == again.client_id) { x.failed = false; });
-                                                                deliver(again);
-                                                            }>"Retry"</button>
-                                                        </span>
-                                                    }.into_any()
-                                                } else {
-                                                    view! { <span class="sending">"Sending…"</span> }.into_any()
-                                                }}
-                                            </article>
-                                        }
-                                    }
+                                    <PendingItem pending=p retry=retry />
                                 </For>
                             }.into_any(),
                         }
@@ -377,7 +451,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
                     typing_line(&names)
                 })
             }.map(|line| view! { <p class="typing" aria-live="polite">{line}</p> })}
-            <Composer on_send=on_send disabled=archived conversation_id=conversation_id on_edit_last=edit_last />
+            <Composer on_send=on_send disabled=archived conversation_id=conversation_id on_edit_last=edit_last replying=replying />
         </section>
     }
 }

@@ -3,7 +3,8 @@
 //! size. `(sender_id, client_id)` is unique: a retried send finds its first
 //! copy instead of storing a second. `kind` is `text` (a person wrote it) or
 //! `system` (a join, leave or rename line). An author's edit sets
-//! `edited_at`; their deletion empties the body and sets `deleted_at`.
+//! `edited_at`; their deletion empties the body and sets `deleted_at`. A
+//! reply names the message it quotes in `reply_to_id`.
 
 use sea_orm::entity::prelude::*;
 
@@ -22,6 +23,8 @@ pub struct Model {
     pub edited_at: Option<i64>,
     /// When the author deleted it (the body is then empty).
     pub deleted_at: Option<i64>,
+    /// The message this one answers (quoted above it).
+    pub reply_to_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

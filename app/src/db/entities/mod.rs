@@ -6,6 +6,7 @@ pub mod event;
 pub mod membership;
 pub mod mention;
 pub mod message;
+pub mod reaction;
 pub mod session;
 pub mod session_end;
 pub mod site_setting;

@@ -20,6 +20,10 @@ pub struct Model {
     pub is_active: bool,
     pub created_at: i64,
     pub last_seen_at: Option<i64>,
+    /// Others see when this person is typing.
+    pub share_typing: bool,
+    /// Others see how far this person has read (and they see others').
+    pub share_receipts: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261125_000007_create_site_settings;
 mod m20261126_000008_conversations_and_events;
 mod m20261126_000009_create_mentions;
 mod m20261126_000010_edit_and_delete_messages;
+mod m20261127_000011_replies_reactions_privacy;
 
 use sea_orm_migration::prelude::*;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_conversations_and_events::Migration),
             Box::new(m20261126_000009_create_mentions::Migration),
             Box::new(m20261126_000010_edit_and_delete_messages::Migration),
+            Box::new(m20261127_000011_replies_reactions_privacy::Migration),
         ]
     }
 }

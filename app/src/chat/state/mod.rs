@@ -8,15 +8,25 @@
 //! behind, or connected without knowing where it stood). Every logged event
 //! moves the resume point (`live.last_id`) forward.
 
+mod handle;
+
 use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 
 use super::{
     connection::{self, Connection, Live},
-    model::{Conversation, Event, Incoming, Kind, Message, Notify},
+    model::{Conversation, Message, Notify, Reaction, Reactor},
 };
 use crate::auth::CurrentUser;
+
+/// One person's reaction added or removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionChange {
+    pub emoji: String,
+    pub who: Reactor,
+    pub on: bool,
+}
 
 /// What the conversation pane shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +110,11 @@ pub struct Chat {
     /// How far the other person of a direct conversation has read, as
     /// learned live (by conversation id).
     pub seen: RwSignal<HashMap<i32, i64>>,
+    /// Reactions added or removed while this tab was open, by message id, in
+    /// order: applied (`Reaction::apply`) over the copy a page fetched.
+    pub reacted: RwSignal<HashMap<i64, Vec<ReactionChange>>>,
+    /// What this user shares: (typing, read receipts).
+    pub privacy: RwSignal<(bool, bool)>,
     /// Who is typing, by conversation id (ephemeral; never fetched).
     pub typing: RwSignal<HashMap<i32, Vec<Typist>>>,
     /// Notification levels by conversation id, as fetched or changed live.
@@ -112,6 +127,7 @@ pub struct Chat {
 impl Chat {
     /// `cursor`: the newest event id when the page was rendered (0 if unknown).
     pub fn new(me: CurrentUser, cursor: i64) -> Self {
+        let privacy = (me.share_typing, me.share_receipts);
         Self {
             me: StoredValue::new(me),
             live: Live {
@@ -130,6 +146,8 @@ impl Chat {
             updated: RwSignal::new(HashMap::new()),
             seen: RwSignal::new(HashMap::new()),
             typing: RwSignal::new(HashMap::new()),
+            reacted: RwSignal::new(HashMap::new()),
+            privacy: RwSignal::new(privacy),
             levels: RwSignal::new(HashMap::new()),
             badges: RwSignal::new(HashMap::new()),
         }
@@ -257,6 +275,42 @@ impl Chat {
         );
     }
 
+    /// A reaction added or removed (live, replayed, or this tab's own).
+    pub fn react(&self, message_id: i64, change: ReactionChange) {
+        self.reacted
+            .update(|r| r.entry(message_id).or_default().push(change));
+    }
+
+    /// `message` as this tab should show it: its latest edit, and the
+    /// reactions and quote changes learned since it was fetched.
+    pub fn current(&self, message: &mut Message) {
+        if let Some(newer) = self.updated.with(|u| u.get(&message.id).cloned()) {
+            *message = newer;
+        }
+        self.reacted.with(|r| {
+            for c in r.get(&message.id).into_iter().flatten() {
+                Reaction::apply(&mut message.reactions, &c.emoji, c.who.clone(), c.on);
+            }
+        });
+        if let Some(quote) = message.reply.as_mut() {
+            let gone = self.deleted.with(|d| d.contains(&quote.id));
+            let edited = self
+                .updated
+                .with(|u| u.get(&quote.id).map(|m| (m.deleted, m.body.clone())));
+            if gone {
+                quote.deleted = true;
+                quote.snippet.clear();
+            } else if let Some((deleted, body)) = edited {
+                quote.deleted = deleted;
+                quote.snippet = if deleted {
+                    String::new()
+                } else {
+                    super::model::Quote::snippet(&body)
+                };
+            }
+        }
+    }
+
     /// An author's edit or deletion (live, replayed, or this tab's own).
     pub fn update_message(&self, message: Message) {
         let id = message.id;
@@ -307,116 +361,6 @@ impl Chat {
     /// The direct conversation with `peer`, if this tab learned it live.
     pub fn direct_with(&self, peer: i32) -> Option<i32> {
         self.directs.with(|d| d.get(&peer).copied())
-    }
-
-    /// Applies one event; does nothing once the chat view is gone.
-    pub fn handle(&self, incoming: Incoming) {
-        let Some(last) = self.live.last_id.try_get_untracked() else {
-            return;
-        };
-        if let Some(id) = incoming.event_id
-            && id > last
-        {
-            self.live.last_id.set(id);
-        }
-        match incoming.event {
-            Event::Hello { online, cursor, .. } => {
-                self.online.set(online.into_iter().collect());
-                // A tab that did not know where it stood starts at the cursor
-                // and refetches what it shows.
-                if self.live.last_id.get_untracked() == 0 {
-                    self.resynced(cursor);
-                }
-            }
-            Event::Resync { cursor } => self.resynced(cursor),
-            Event::Message { message } => {
-                super::alerts::on_message(self, &message);
-                self.add_message(message);
-            }
-            Event::Sent { message } => self.add_message(message),
-            Event::MessageUpdated { message } => self.update_message(message),
-            Event::Notify {
-                conversation_id,
-                notify,
-            } => self.levels.update(|l| {
-                l.insert(conversation_id, notify);
-            }),
-            Event::Read {
-                conversation_id,
-                last_read_id,
-            } => self.read(conversation_id, last_read_id),
-            Event::Conversation { conversation } => match (conversation.kind, conversation.peer_id)
-            {
-                (Kind::Direct, Some(peer)) => self.directs.update(|d| {
-                    d.insert(peer, conversation.id);
-                }),
-                (Kind::Direct, None) => {}
-                (Kind::Room, _) => {
-                    self.left.update(|l| {
-                        l.remove(&conversation.id);
-                    });
-                    self.rooms.update(|r| {
-                        r.insert(conversation.id, conversation);
-                    });
-                    self.rooms_version.update(|n| *n += 1);
-                }
-            },
-            Event::MemberJoined {
-                conversation_id, ..
-            } => {
-                self.count_member(conversation_id, 1);
-            }
-            Event::MemberLeft {
-                conversation_id,
-                user_id,
-            } => {
-                if user_id == self.my_id() {
-                    self.left.update(|l| {
-                        l.insert(conversation_id);
-                    });
-                }
-                self.count_member(conversation_id, -1);
-            }
-            Event::Heartbeat | Event::SendFailed { .. } => {}
-            Event::Seen {
-                conversation_id,
-                user_id,
-                last_read_id,
-            } => {
-                if user_id != self.my_id() {
-                    self.seen.update(|s| {
-                        let at = s.entry(conversation_id).or_default();
-                        *at = (*at).max(last_read_id);
-                    });
-                }
-            }
-            Event::Typing {
-                conversation_id,
-                user_id,
-                username,
-            } => self.typing_in(conversation_id, user_id, username),
-            Event::MessageDeleted { message_id, .. } => {
-                self.deleted.update(|d| {
-                    d.insert(message_id);
-                });
-                self.incoming.update(|v| v.retain(|m| m.id != message_id));
-                self.activity.update(|all| {
-                    for a in all.values_mut() {
-                        a.unread_ids.retain(|id| *id != message_id);
-                        a.mention_ids.retain(|id| *id != message_id);
-                    }
-                });
-                // Counts fetched before the deletion may include it.
-                self.resync.update(|n| *n += 1);
-            }
-            Event::SignedOut => connection::signed_out(),
-            Event::Presence { online, offline } => self.online.update(|set| {
-                set.extend(online);
-                for id in offline {
-                    set.remove(&id);
-                }
-            }),
-        }
     }
 
     /// Opens the live connection (browser only); stop it when the view goes.
