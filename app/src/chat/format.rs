@@ -6,7 +6,8 @@
 //! `http(s)://` addresses written out (found by `linkify`) or as Markdown
 //! links, which show their real address after their text. Every link opens
 //! in a new tab with `rel="noopener noreferrer nofollow"`. A line break is a
-//! line break, as people expect in chat. `:shortcode:` emoji become the emoji
+//! line break, as people expect in chat (a newline: the body is shown with
+//! `white-space: pre-wrap`). `:shortcode:` emoji become the emoji
 //! (`emojis`), and `@mentions` of members are marked for highlighting.
 //!
 //! Everything else shows as the text that was typed: HTML of any kind,
@@ -107,8 +108,10 @@ impl Writer<'_> {
                 escape(&mut self.out, &code);
                 self.out.push_str("</code>");
             }
-            Event::Html(raw) | Event::InlineHtml(raw) => self.plain(&raw),
-            Event::SoftBreak | Event::HardBreak => self.out.push_str("<br>"),
+            Event::Html(raw) | Event::InlineHtml(raw) => escape(&mut self.out, &raw),
+            // A line break as typed (the body is shown with `pre-wrap`).
+            Event::SoftBreak => self.out.push('\n'),
+            Event::HardBreak => self.out.push_str("<br>"),
             Event::Rule => {
                 self.out.push_str("<p>");
                 self.plain(source.trim_end());
@@ -173,7 +176,14 @@ impl Writer<'_> {
 
     fn end(&mut self, tag: TagEnd) {
         let close = match tag {
-            TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::HtmlBlock => "</p>",
+            TagEnd::HtmlBlock => {
+                // Its lines come with their newlines: not the last one.
+                if self.out.ends_with('\n') {
+                    self.out.pop();
+                }
+                "</p>"
+            }
+            TagEnd::Paragraph | TagEnd::Heading(_) => "</p>",
             TagEnd::BlockQuote(_) => "</blockquote>",
             TagEnd::CodeBlock => {
                 self.code_block = false;
@@ -212,16 +222,10 @@ impl Writer<'_> {
         }
     }
 
-    /// Source shown as text: escaped, line breaks kept.
+    /// Source shown as text: escaped, line breaks kept (but not a block's
+    /// last one).
     fn plain(&mut self, raw: &str) {
-        let mut lines = raw.trim_end_matches('\n').split('\n');
-        if let Some(first) = lines.next() {
-            escape(&mut self.out, first);
-        }
-        for line in lines {
-            self.out.push_str("<br>");
-            escape(&mut self.out, line);
-        }
+        escape(&mut self.out, raw.trim_end_matches('\n'));
     }
 
     /// Writes the pending text: as is in code blocks; elsewhere with
@@ -351,11 +355,12 @@ mod tests {
         );
         assert_eq!(
             r("> quoted\n> more"),
-            "<blockquote><p>quoted<br>more</p></blockquote>"
+            "<blockquote><p>quoted\nmore</p></blockquote>"
         );
         assert_eq!(r("- a\n- b"), "<ul><li>a</li><li>b</li></ul>");
         assert_eq!(r("3. c\n4. d"), "<ol start=\"3\"><li>c</li><li>d</li></ol>");
-        assert_eq!(r("one\ntwo"), "<p>one<br>two</p>");
+        assert_eq!(r("one\ntwo"), "<p>one\ntwo</p>");
+        assert_eq!(r("<img src=x>\nnext"), "<p>&lt;img src=x&gt;\nnext</p>");
     }
 
     #[test]

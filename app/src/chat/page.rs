@@ -126,13 +126,7 @@ fn ChatLayout(me: CurrentUser) -> impl IntoView {
         Pane::Open(Target::Room(id)) => Some(id),
         _ => None,
     });
-    // Mentions of the reader stand out (usernames are letters, digits and
-    // `_.-`, so the key is safe in a CSS string).
-    let me_key = chat.me.with_value(|m| m.username.to_ascii_lowercase());
-    let mention_style =
-        format!(".mention[data-key=\"{me_key}\"]{{background:#fde68a;color:#78350f}}");
     view! {
-        <style>{mention_style}</style>
         <div class="chat" class:has-peer=move || pane.get() != Pane::Welcome>
             <nav class="people sidebar" aria-label="Conversations">
                 <input

@@ -184,7 +184,7 @@ mod tests {
         // 9 was already counted in the fetched list (its last id was 10).
         let p = with_activity(person(1, "amy", Some(10), 2), Some(&a));
         assert_eq!((p.unread, p.mentions, p.last_message_id), (4, 1, Some(12)));
-        let mut list = vec![person(2, "bob", Some(11), 0), p, person(3, "cy", None, 0)];
+        let mut list = [person(2, "bob", Some(11), 0), p, person(3, "cy", None, 0)];
         list.sort_by(panel_order);
         let names: Vec<_> = list.iter().map(|p| p.username.as_str()).collect();
         assert_eq!(names, ["amy", "bob", "cy"]);

@@ -6,8 +6,20 @@ use leptos::{prelude::*, task::spawn_local};
 
 use super::{message_api::set_privacy, state::use_chat};
 
+/// The "Privacy" disclosure; its choices load when it is first opened.
 #[component]
 pub fn PrivacySettings() -> impl IntoView {
+    let opened = RwSignal::new(false);
+    view! {
+        <details class="privacy" on:toggle=move |_| opened.set(true)>
+            <summary>"Privacy"</summary>
+            {move || opened.get().then(|| Suspend::new(async { super::conversation::lazy::privacy_choices().await }))}
+        </details>
+    }
+}
+
+#[component]
+pub fn PrivacyChoices() -> impl IntoView {
     let chat = use_chat();
     let error = RwSignal::new(None::<String>);
     let save = move |typing: bool, receipts: bool| {
@@ -21,8 +33,6 @@ pub fn PrivacySettings() -> impl IntoView {
         });
     };
     view! {
-        <details class="privacy">
-            <summary>"Privacy"</summary>
             <label class="choice">
                 <input
                     type="checkbox"
@@ -40,6 +50,5 @@ pub fn PrivacySettings() -> impl IntoView {
                 "Read receipts (off: you see no one's either)"
             </label>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-        </details>
     }
 }

@@ -3,7 +3,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{item::Context, reactions::Picker};
+use super::{item::Context, lazy::reaction_picker};
 use crate::chat::{api::delete_own_message, model::Quote, state::use_chat};
 
 #[component]
@@ -59,7 +59,7 @@ pub fn Actions(quote: Quote, mine: bool, cx: Context) -> impl IntoView {
                     {own}
                 }.into_any()
             }}
-            {move || picking.get().then(|| view! { <Picker message_id=id open=picking /> })}
+            {move || picking.get().then(|| Suspend::new(async move { reaction_picker(id, picking).await }))}
             {move || error.get().map(|e| view! { <span class="form-error" role="alert">{e}</span> })}
         </span>
     }

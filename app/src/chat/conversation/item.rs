@@ -33,6 +33,17 @@ pub fn time_of(ms: i64) -> (String, String) {
     }
 }
 
+/// The reader's mentions in a message's HTML, marked to stand out. The
+/// server writes each mention as `<span class="mention" data-key="…">`
+/// (`chat::format`); usernames are letters, digits and `_.-`.
+fn mark_me(html: &str, username: &str) -> String {
+    let key = username.to_ascii_lowercase();
+    html.replace(
+        &format!("<span class=\"mention\" data-key=\"{key}\">"),
+        &format!("<span class=\"mention me\" data-key=\"{key}\">"),
+    )
+}
+
 /// What an entry needs from its conversation.
 #[derive(Clone, Copy)]
 pub struct Context {
@@ -88,11 +99,17 @@ pub fn MessageItem(message: Message, cx: Context) -> impl IntoView {
         let shown = if m.html.is_empty() {
             view! { <div class="message-body">{m.body.clone()}</div> }.into_any()
         } else {
-            view! { <div class="message-body" inner_html=m.html.clone()></div> }.into_any()
+            let html = if mentions_me {
+                chat.me.with_value(|u| mark_me(&m.html, &u.username))
+            } else {
+                m.html.clone()
+            };
+            view! { <div class="message-body" inner_html=html></div> }.into_any()
         };
         view! {
             {move || if cx.editing.get() == Some(id) {
-                view! { <super::editor::Editor id=id text=text.clone() editing=cx.editing /> }.into_any()
+                let text = text.clone();
+                Suspend::new(async move { super::lazy::message_editor(id, text, cx.editing).await }).into_any()
             } else {
                 ().into_any()
             }}

@@ -12,6 +12,7 @@ mod composer;
 mod editor;
 mod header;
 mod item;
+pub mod lazy;
 mod pending;
 mod reactions;
 mod suggest;
