@@ -24,6 +24,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod events;
 #[cfg(feature = "ssr")]
+pub mod files;
+#[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod settings;

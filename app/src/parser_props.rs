@@ -41,7 +41,7 @@ proptest! {
     ) {
         let json = serde_json::json!({"type": "send", "to": to, "body": body, "client_id": client_id});
         let frame: ClientFrame = serde_json::from_value(json).unwrap();
-        prop_assert_eq!(frame, ClientFrame::Send { to: Some(to), conversation_id: None, body, client_id, reply_to: None });
+        prop_assert_eq!(frame, ClientFrame::Send { to: Some(to), conversation_id: None, body, client_id, reply_to: None, attachments: Vec::new() });
     }
 
     #[test]
@@ -53,7 +53,7 @@ proptest! {
             id, conversation_id, sender_id: sender, system,
             body, client_id: "c-00000001".into(), created_at: at,
             sender_name: String::new(), mentions: Vec::new(), edited_at: None, deleted: false,
-            html: "<p>x</p>".into(), reply: None, reactions: Vec::new(),
+            html: "<p>x</p>".into(), reply: None, reactions: Vec::new(), attachments: Vec::new(),
         }};
         let json = serde_json::to_string(&event).unwrap();
         prop_assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event.clone());

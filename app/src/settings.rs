@@ -43,6 +43,13 @@ pub struct Settings {
     /// Days the event log keeps events. A tab offline for longer is told to
     /// reload what it shows (`resync`) instead of replaying.
     pub event_retention_days: u32,
+    /// Largest file one may attach, in MiB.
+    pub max_upload_mib: u32,
+    /// What one person may store in files, in MiB.
+    pub upload_quota_mib: u32,
+    /// Types people may attach (`image/*`, `application/pdf`); empty:
+    /// everything (active content is only ever served as a download).
+    pub upload_types: Vec<String>,
 }
 
 impl Default for Settings {
@@ -63,6 +70,9 @@ impl Default for Settings {
             signups_per_ip_per_hour: 10,
             signups_per_hour: 200,
             event_retention_days: 30,
+            max_upload_mib: 25,
+            upload_quota_mib: 1024,
+            upload_types: Vec::new(),
         }
     }
 }
@@ -116,6 +126,18 @@ impl Settings {
                 "public_origin is required when secure_cookies = true (set it to the https:// origin people use)"
                     .into(),
             );
+        }
+        if !(1..=4096).contains(&self.max_upload_mib) {
+            return Err(format!(
+                "max_upload_mib = {}: use 1 to 4096",
+                self.max_upload_mib
+            ));
+        }
+        if self.upload_quota_mib < self.max_upload_mib {
+            return Err(format!(
+                "upload_quota_mib = {}: use at least max_upload_mib ({})",
+                self.upload_quota_mib, self.max_upload_mib
+            ));
         }
         for (key, value) in [
             ("sockets_per_ip", self.sockets_per_ip),

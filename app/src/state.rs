@@ -15,6 +15,7 @@ use crate::{
     auth::{signup_limit::SignupLimiter, throttle::LoginThrottle},
     chat::{peers::PeerCache, server::SendLimiter, writer::Writer},
     error::AppError,
+    files::Files,
     live::Live,
     settings::Settings,
 };
@@ -30,6 +31,7 @@ pub struct AppState {
     pub writer: Writer,
     pub send_limiter: Arc<SendLimiter>,
     pub peers: Arc<PeerCache>,
+    pub files: Arc<Files>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

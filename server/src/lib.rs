@@ -63,6 +63,7 @@ impl Server {
         let cleanup = tokio::spawn(clean_up(
             self.state.db.clone(),
             self.state.settings.event_retention_days,
+            self.state.files.clone(),
         ));
         let result = serve::serve(self.listener, self.router, shutdown).await;
         cleanup.abort();
@@ -136,6 +137,19 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
             settings.signups_per_ip_per_hour,
             settings.signups_per_hour,
         )),
+        files: Arc::new(app::files::Files::new(
+            Arc::new(
+                app::files::store::LocalStore::open(settings.data_dir.join("files")).map_err(
+                    |source| StartError::DataDir {
+                        path: settings.data_dir.join("files").display().to_string(),
+                        source,
+                    },
+                )?,
+            ),
+            u64::from(settings.max_upload_mib) * 1024 * 1024,
+            u64::from(settings.upload_quota_mib) * 1024 * 1024,
+            settings.upload_types.clone(),
+        )),
         settings: settings.clone(),
     };
     let router = router(state.clone(), listen);
@@ -163,8 +177,18 @@ fn router(state: AppState, listen: SocketAddr) -> Router {
         &options.site_pkg_dir,
         options.hash_files,
     );
+    // Files are served as stored (never recompressed, so ranges stay
+    // ranges of them), outside the compression layer.
+    let files = Router::new()
+        .route(
+            "/files/{id}/{what}",
+            axum::routing::get(app::files::http::download),
+        )
+        .with_state(state.clone())
+        .layer(sessions.clone());
     let dynamic = Router::new()
         .route("/ws", axum::routing::get(socket::connect))
+        .route("/api/upload", axum::routing::post(app::files::http::upload))
         .leptos_routes(&state, routes, {
             let options = options.clone();
             move || shell(options.clone())
@@ -190,6 +214,7 @@ fn router(state: AppState, listen: SocketAddr) -> Router {
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4)));
     let app = Router::new()
         .nest_service(&format!("/{}", options.site_pkg_dir), pkg)
+        .merge(files)
         .merge(dynamic)
         .layer(middleware::from_fn_with_state(
             headers::HostCheck {
@@ -212,11 +237,26 @@ fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// Hourly: removes expired sessions and events older than the retention.
-async fn clean_up(db: sea_orm::DatabaseConnection, event_retention_days: u32) {
+/// Uploads never sent within this are abandoned (removed by `clean_up`).
+const ABANDONED_AFTER_MS: i64 = 3_600_000;
+
+/// Hourly: removes expired sessions, events older than the retention, and
+/// uploads abandoned for an hour.
+async fn clean_up(
+    db: sea_orm::DatabaseConnection,
+    event_retention_days: u32,
+    files: Arc<app::files::Files>,
+) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
+        match app::files::records::clean_abandoned(&db, files.store.as_ref(), ABANDONED_AFTER_MS)
+            .await
+        {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "abandoned uploads removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "upload cleanup failed"),
+        }
         match app::auth::session_store::delete_expired(&db).await {
             Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
             Ok(_) => {}

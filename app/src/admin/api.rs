@@ -216,7 +216,14 @@ pub async fn admin_delete_message(message_id: i64) -> Result<(), AppError> {
     reply(
         async {
             let (state, actor) = admin().await?;
-            super::moderation::delete(&state.db, state.live.as_ref(), &actor, message_id).await
+            super::moderation::delete(
+                &state.db,
+                state.live.as_ref(),
+                state.files.store.as_ref(),
+                &actor,
+                message_id,
+            )
+            .await
         }
         .await,
     )
@@ -255,7 +262,14 @@ pub async fn admin_delete_room(room_id: i32) -> Result<(), AppError> {
     reply(
         async {
             let (state, actor) = admin().await?;
-            super::rooms::delete(&state.db, state.live.as_ref(), &actor, room_id).await
+            super::rooms::delete(
+                &state.db,
+                state.live.as_ref(),
+                state.files.store.as_ref(),
+                &actor,
+                room_id,
+            )
+            .await
         }
         .await,
     )

@@ -127,6 +127,7 @@ pub async fn search(db: &DatabaseConnection, q: MessageQuery) -> Result<MessageL
 pub async fn delete(
     db: &DatabaseConnection,
     hub: &dyn Live,
+    store: &dyn crate::files::store::BlobStore,
     actor: &Actor,
     id: i64,
 ) -> Result<(), AppError> {
@@ -185,5 +186,12 @@ pub async fn delete(
     .await?;
     txn.commit().await?;
     hub.publish(logged);
+    // Its files go with it.
+    crate::files::records::remove(
+        db,
+        store,
+        sea_orm::Condition::all().add(crate::db::entities::upload::Column::MessageId.eq(id)),
+    )
+    .await?;
     Ok(())
 }

@@ -121,6 +121,7 @@ pub async fn archive(
 pub async fn delete(
     db: &DatabaseConnection,
     live: &dyn Live,
+    store: &dyn crate::files::store::BlobStore,
     actor: &Actor,
     id: i32,
 ) -> Result<(), AppError> {
@@ -163,5 +164,12 @@ pub async fn delete(
     let logged = log::append(&txn, &events).await?;
     txn.commit().await?;
     live.publish(logged);
+    // Its files go with it.
+    crate::files::records::remove(
+        db,
+        store,
+        sea_orm::Condition::all().add(crate::db::entities::upload::Column::ConversationId.eq(id)),
+    )
+    .await?;
     Ok(())
 }

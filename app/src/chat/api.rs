@@ -70,7 +70,8 @@ pub async fn events_since(after: i64) -> Result<Vec<String>, AppError> {
 /// Sends `body` to `to` (a username: the direct conversation with them) or,
 /// when given, to `conversation_id`. `client_id` is the sender's own id for
 /// this message: sending again with the same one returns the first copy.
-/// `reply_to` names the message this one answers (in the same conversation).
+/// `reply_to` names the message this one answers (in the same conversation);
+/// `attachments` the files to send with it (upload ids, comma-separated).
 #[server(endpoint = "send")]
 pub async fn send_message(
     to: String,
@@ -78,9 +79,10 @@ pub async fn send_message(
     body: String,
     client_id: String,
     reply_to: Option<i64>,
+    #[server(default)] attachments: String,
 ) -> Result<Message, AppError> {
     use crate::{
-        chat::server::{self, SendPath, SendTo},
+        chat::server::{self, Draft, SendPath, SendTo},
         error::reply,
     };
     reply(
@@ -96,7 +98,14 @@ pub async fn send_message(
                 Some(id) => SendTo::Conversation(id),
                 None => SendTo::Person(&to),
             };
-            server::send(path, &me, &session, to, &body, &client_id, reply_to).await
+            let attachments: Vec<String> = attachments.split(',').map(str::to_owned).collect();
+            let draft = Draft {
+                body: &body,
+                client_id: &client_id,
+                reply_to,
+                attachments: &attachments,
+            };
+            server::send(path, &me, &session, to, draft).await
         }
         .await,
     )
@@ -175,7 +184,14 @@ pub async fn delete_own_message(message_id: i64) -> Result<Message, AppError> {
     reply(
         async {
             let (state, me) = caller().await?;
-            editing::delete(&state.db, state.live.as_ref(), &me, message_id).await
+            editing::delete(
+                &state.db,
+                state.live.as_ref(),
+                state.files.store.as_ref(),
+                &me,
+                message_id,
+            )
+            .await
         }
         .await,
     )

@@ -52,13 +52,22 @@ pub async fn edit(
 }
 
 /// Deletes `me`'s message `id`: its text is gone; "message deleted" stays.
+/// Its files are deleted with it.
 pub async fn delete(
     db: &DatabaseConnection,
     live: &dyn Live,
+    store: &dyn crate::files::store::BlobStore,
     me: &CurrentUser,
     id: i64,
 ) -> Result<Message, AppError> {
-    change(db, live, me, id, Change::Delete).await
+    let gone = change(db, live, me, id, Change::Delete).await?;
+    crate::files::records::remove(
+        db,
+        store,
+        sea_orm::Condition::all().add(crate::db::entities::upload::Column::MessageId.eq(id)),
+    )
+    .await?;
+    Ok(gone)
 }
 
 async fn change(
@@ -92,6 +101,12 @@ async fn change(
     if let Change::Edit(_) = change {
         mention_store::attach(&txn, &mut [&mut shown], true).await?;
         reactions::for_page(
+            &txn,
+            shown.conversation_id,
+            std::slice::from_mut(&mut shown),
+        )
+        .await?;
+        crate::files::records::for_page(
             &txn,
             shown.conversation_id,
             std::slice::from_mut(&mut shown),

@@ -1,11 +1,12 @@
 //! Server functions about one message and what people share: reactions
 //! (`/api/react`, `/api/emoji_search`), who has read it in a room
-//! (`/api/seen_by`) and the privacy settings (`/api/privacy`). Thin
+//! (`/api/seen_by`), the privacy settings (`/api/privacy`) and upload
+//! limits (`/api/upload_limits`). Thin
 //! adapters over `reactions` and `privacy` (ssr); each authorises first.
 
 use leptos::prelude::*;
 
-use super::model::{EmojiHit, Reaction, SeenBy};
+use super::model::{EmojiHit, Reaction, SeenBy, UploadLimits};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -73,6 +74,24 @@ pub async fn set_privacy(share_typing: bool, share_receipts: bool) -> Result<(),
                 share_receipts,
             )
             .await
+        }
+        .await,
+    )
+}
+
+/// The caller's upload limits and use, checked by the browser before it
+/// sends a file (the server checks again).
+#[server(endpoint = "upload_limits")]
+pub async fn fetch_upload_limits() -> Result<UploadLimits, AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, me) = caller().await?;
+            Ok(UploadLimits {
+                max_bytes: state.files.max_bytes,
+                quota_bytes: state.files.quota_bytes,
+                used_bytes: crate::files::records::usage(&state.db, me.id).await?,
+            })
         }
         .await,
     )

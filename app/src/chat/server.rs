@@ -13,7 +13,10 @@ use sea_orm::{
 
 use super::{
     directory,
-    model::{Body, ClientId, Event, Message, Notify, PAGE_SIZE, Page, Person, Quote},
+    model::{
+        ATTACHMENTS_PER_MESSAGE, Body, ClientId, Event, Message, Notify, PAGE_SIZE, Page, Person,
+        Quote,
+    },
     peers::{Peer, PeerCache},
     writer::{NewMessage, Target, Writer},
 };
@@ -73,6 +76,7 @@ pub(crate) fn to_message(m: message::Model) -> Message {
             deleted: true,
         }),
         reactions: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 
@@ -313,6 +317,7 @@ pub(crate) async fn page_of(
     let mut messages: Vec<Message> = rows.into_iter().map(to_message).collect();
     super::mention_store::names_for_page(db, conversation_id, &mut messages).await?;
     super::reactions::for_page(db, conversation_id, &mut messages).await?;
+    crate::files::records::for_page(db, conversation_id, &mut messages).await?;
     let mut shown: Vec<&mut Message> = messages.iter_mut().collect();
     super::replies::quote(db, &mut shown).await?;
     shown.iter_mut().for_each(|m| super::format::fill(m));
@@ -360,6 +365,17 @@ pub struct SendPath<'a> {
     pub limiter: &'a SendLimiter,
 }
 
+/// What a send carries, as the client sent it.
+#[derive(Clone, Copy)]
+pub struct Draft<'a> {
+    pub body: &'a str,
+    pub client_id: &'a str,
+    /// The message it answers.
+    pub reply_to: Option<i64>,
+    /// Upload ids of the files it carries.
+    pub attachments: &'a [String],
+}
+
 /// Where a send goes, as the client named it.
 pub enum SendTo<'a> {
     /// A username: the direct conversation with that person.
@@ -379,11 +395,21 @@ pub async fn send(
     me: &CurrentUser,
     session: &str,
     to: SendTo<'_>,
-    body: &str,
-    client_id: &str,
-    reply_to: Option<i64>,
+    draft: Draft<'_>,
 ) -> Result<Message, AppError> {
-    let body = Body::parse(body);
+    let Draft {
+        body,
+        client_id,
+        reply_to,
+        attachments,
+    } = draft;
+    let attachments = attachment_ids(attachments)?;
+    // A message of files alone needs no text.
+    let body = if !attachments.is_empty() && body.trim().is_empty() {
+        Ok(Body::empty())
+    } else {
+        Body::parse(body)
+    };
     let client_id = ClientId::parse(client_id);
     let fields: Vec<_> = [body.as_ref().err(), client_id.as_ref().err()]
         .into_iter()
@@ -408,9 +434,35 @@ pub async fn send(
             body: body.into_inner(),
             client_id: client_id.as_str().to_owned(),
             reply_to,
+            attachments,
             session_id: session.to_owned(),
         })
         .await
+}
+
+/// The upload ids a send names: distinct, in order, at most
+/// `ATTACHMENTS_PER_MESSAGE`.
+fn attachment_ids(raw: &[String]) -> Result<Vec<String>, AppError> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in raw.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let ok = id.len() <= 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !ok {
+            return Err(AppError::field("attachments", "That is not a file id."));
+        }
+        if !ids.iter().any(|x| x == id) {
+            ids.push(id.to_owned());
+        }
+    }
+    if ids.len() > ATTACHMENTS_PER_MESSAGE {
+        return Err(AppError::field(
+            "attachments",
+            format!("A message can carry at most {ATTACHMENTS_PER_MESSAGE} files."),
+        ));
+    }
+    Ok(ids)
 }
 
 /// The newest event id (0 before the first): where a tab that has just

@@ -271,7 +271,7 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
                 Some(Ok(WsMessage::Text(text))) => {
                     heard = Instant::now();
                     match serde_json::from_str(&text) {
-                        Ok(ClientFrame::Send { to, conversation_id, body, client_id, reply_to }) => {
+                        Ok(ClientFrame::Send { to, conversation_id, body, client_id, reply_to, attachments }) => {
                             if in_flight.len() >= MAX_IN_FLIGHT {
                                 let refused = frame_of(&Event::SendFailed {
                                     client_id,
@@ -279,7 +279,7 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
                                 });
                                 if !send(&mut socket, &refused.text).await { break; }
                             } else {
-                                in_flight.push(send_message(state.clone(), owner.clone(), to, conversation_id, body, client_id, reply_to));
+                                in_flight.push(send_message(state.clone(), owner.clone(), SendFrame { to, conversation_id, body, client_id, reply_to, attachments }));
                             }
                         }
                         Ok(ClientFrame::Typing { conversation_id }) => {
@@ -356,15 +356,25 @@ fn until(at_ms: i64) -> tokio::time::Instant {
 }
 
 /// Stores one message sent over the socket and returns the answer frame.
-async fn send_message(
-    state: AppState,
-    owner: Owner,
+/// A `send` frame's contents.
+struct SendFrame {
     to: Option<String>,
     conversation_id: Option<i32>,
     body: String,
     client_id: String,
     reply_to: Option<i64>,
-) -> Frame {
+    attachments: Vec<String>,
+}
+
+async fn send_message(state: AppState, owner: Owner, frame: SendFrame) -> Frame {
+    let SendFrame {
+        to,
+        conversation_id,
+        body,
+        client_id,
+        reply_to,
+        attachments,
+    } = frame;
     let path = SendPath {
         db: &state.db,
         writer: &state.writer,
@@ -378,16 +388,13 @@ async fn send_message(
     };
     let result = match target {
         Some(target) => {
-            super::server::send(
-                path,
-                &owner.me,
-                &owner.session,
-                target,
-                &body,
-                &client_id,
+            let draft = super::server::Draft {
+                body: &body,
+                client_id: &client_id,
                 reply_to,
-            )
-            .await
+                attachments: &attachments,
+            };
+            super::server::send(path, &owner.me, &owner.session, target, draft).await
         }
         None => Err(AppError::field("to", "Say who the message is for.")),
     };

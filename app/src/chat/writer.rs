@@ -44,6 +44,7 @@ use crate::{
     db::{entities::message, now_millis},
     error::AppError,
     events::log::{self, Audience, NewEvent},
+    files::records,
     live::Live,
 };
 
@@ -70,6 +71,9 @@ pub struct NewMessage {
     pub client_id: String,
     /// The message this one answers.
     pub reply_to: Option<i64>,
+    /// Upload ids of the files it carries (uploaded by the sender to the
+    /// same conversation, not sent yet).
+    pub attachments: Vec<String>,
     /// The session the sender is acting under.
     pub session_id: String,
 }
@@ -167,6 +171,7 @@ async fn store(
         resolve_targets(&txn, batch, known_directs, &mut refused, &mut events).await?;
 
     check_replies(&txn, batch, &conversations, &mut refused).await?;
+    let uploads = check_attachments(&txn, batch, &conversations, &mut refused).await?;
 
     let now = now_millis();
     let mut fresh = Vec::new();
@@ -224,7 +229,24 @@ async fn store(
     // Retried sends get their mentions back as they are now; new ones have
     // theirs recorded.
     mention_store::attach(&txn, &mut known.values_mut().collect::<Vec<_>>(), false).await?;
+    records::for_retries(&txn, &mut known.values_mut().collect::<Vec<_>>()).await?;
     let mut fresh: Vec<Message> = inserted.into_iter().map(named).collect();
+    // Their files: bound to them, and shown with them.
+    let carried: HashMap<(i32, &str), &Vec<String>> = batch
+        .iter()
+        .filter(|m| !m.attachments.is_empty())
+        .map(|m| ((m.sender_id, m.client_id.as_str()), &m.attachments))
+        .collect();
+    for m in fresh.iter_mut() {
+        if let Some(ids) = carried.get(&(m.sender_id, m.client_id.as_str())) {
+            records::bind(&txn, m.id, ids).await?;
+            m.attachments = ids
+                .iter()
+                .filter_map(|id| uploads.get(id))
+                .map(records::to_attachment)
+                .collect();
+        }
+    }
     mention_store::attach(&txn, &mut fresh.iter_mut().collect::<Vec<_>>(), true).await?;
     let fresh_keys: Vec<(i32, String)> = fresh
         .iter()
@@ -300,6 +322,45 @@ async fn check_replies(
         }
     }
     Ok(())
+}
+
+/// Refuses sends naming files that are not the sender's unsent uploads to
+/// the same conversation; answers the uploads named, by id.
+async fn check_attachments(
+    txn: &DatabaseTransaction,
+    batch: &[&NewMessage],
+    conversations: &HashMap<(i32, Target), i32>,
+    refused: &mut HashMap<usize, AppError>,
+) -> Result<HashMap<String, crate::db::entities::upload::Model>, DbErr> {
+    let wanted = batch
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !refused.contains_key(i))
+        .flat_map(|(_, m)| m.attachments.iter().cloned());
+    let found = records::by_ids(txn, wanted).await?;
+    for (i, m) in batch.iter().enumerate() {
+        if m.attachments.is_empty() || refused.contains_key(&i) {
+            continue;
+        }
+        let conversation = conversations.get(&(m.sender_id, m.target));
+        let usable = m.attachments.iter().all(|id| {
+            found.get(id).is_some_and(|u| {
+                u.uploader_id == m.sender_id
+                    && Some(&u.conversation_id) == conversation
+                    && u.message_id.is_none()
+            })
+        });
+        if !usable {
+            refused.insert(
+                i,
+                AppError::field(
+                    "attachments",
+                    "A file can only be sent once, by the person who uploaded it, to the conversation it was uploaded to.",
+                ),
+            );
+        }
+    }
+    Ok(found)
 }
 
 /// Messages of this batch stored before (a retried send): by (sender, client id).

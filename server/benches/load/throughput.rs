@@ -278,6 +278,7 @@ async fn group_commit_direct(in_flight: usize, secs: u64) -> f64 {
                             body: "durable".into(),
                             client_id: format!("direct-{w:05}-{seq:09}"),
                             reply_to: None,
+                            attachments: Vec::new(),
                             session_id: "bench-session".into(),
                         })
                         .await

@@ -17,6 +17,9 @@ pub struct TestApp {
     pub db: sea_orm::DatabaseConnection,
     /// The server's live layer, for publishing events by hand.
     pub live: std::sync::Arc<dyn app::live::Live>,
+    /// The server's file store and limits.
+    pub files: std::sync::Arc<app::files::Files>,
+    pub data_dir: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -44,12 +47,15 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::settings::Settings)) ->
     let addr = server.local_addr();
     let db = server.state().db.clone();
     let live = server.state().live.clone();
+    let files = server.state().files.clone();
     tokio::spawn(server.run(std::future::pending()));
     TestApp {
         addr,
         base: format!("http://{addr}"),
         db,
         live,
+        files,
+        data_dir: dir.path().to_path_buf(),
         _dir: dir,
     }
 }
@@ -260,6 +266,45 @@ impl Client {
             ],
         )
         .await
+    }
+
+    /// Uploads `bytes` as `name` to a conversation (`POST /api/upload`).
+    pub async fn upload(
+        &self,
+        conversation_id: &str,
+        name: &str,
+        bytes: impl Into<reqwest::Body>,
+    ) -> Reply {
+        let res = self
+            .http
+            .post(format!("{}/api/upload", self.base))
+            .query(&[("conversation_id", conversation_id), ("name", name)])
+            .header(header::ORIGIN, self.base.clone())
+            .header(header::ACCEPT, "application/json")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        reply(res).await
+    }
+
+    /// Downloads a file (`GET path`), as raw bytes.
+    pub async fn fetch(
+        &self,
+        path: &str,
+        range: Option<&str>,
+    ) -> (StatusCode, header::HeaderMap, Vec<u8>) {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(r) = range {
+            req = req.header(header::RANGE, r);
+        }
+        let res = req.send().await.unwrap();
+        let (status, headers) = (res.status(), res.headers().clone());
+        (
+            status,
+            headers,
+            res.bytes().await.unwrap_or_default().to_vec(),
+        )
     }
 
     pub async fn send(&self, to: &str, body: &str, client_id: &str) -> Reply {

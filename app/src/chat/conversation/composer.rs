@@ -5,6 +5,7 @@
 
 use leptos::{html, prelude::*};
 
+use super::attach::{AttachmentList, Attachments};
 use super::suggest::{Latest, Offer, Suggestions, caret_in_bytes, caret_in_utf16, look_up};
 use crate::chat::{
     model::{BODY_MAX_CHARS, Quote},
@@ -40,6 +41,8 @@ pub fn Composer(
     on_edit_last: Callback<()>,
     /// The message being replied to.
     replying: RwSignal<Option<Quote>>,
+    /// The files being attached.
+    attachments: Attachments,
 ) -> impl IntoView {
     let chat = use_chat();
     let draft = RwSignal::new(String::new());
@@ -49,8 +52,10 @@ pub fn Composer(
     let input: NodeRef<html::Textarea> = NodeRef::new();
     let submit = move || {
         let body = draft.get_untracked();
+        let files = !attachments.ready().is_empty();
         if disabled.get_untracked()
-            || body.trim().is_empty()
+            || attachments.busy()
+            || (body.trim().is_empty() && !files)
             || body.chars().count() > BODY_MAX_CHARS
         {
             return;
@@ -145,6 +150,7 @@ pub fn Composer(
                 <button type="button" class="link" aria-label="Cancel reply" on:click=move |_| replying.set(None)>"✕"</button>
             </div>
         })}
+        <AttachmentList attachments=attachments conversation_id=conversation_id />
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
             <Suggestions offer=offer pick=pick />
             <textarea
@@ -161,11 +167,47 @@ pub fn Composer(
                 on:input=on_input
                 on:keydown=on_keydown
                 on:blur=move |_| offer.set(None)
+                on:paste=move |ev: leptos::ev::ClipboardEvent| {
+                    #[cfg(feature = "hydrate")]
+                    if let (Some(id), Some(list)) = (conversation_id.get_untracked(), ev.clipboard_data().and_then(|d| d.files()))
+                        && list.length() > 0
+                    {
+                        ev.prevent_default();
+                        attachments.add(id, (0..list.length()).filter_map(|i| list.get(i)).collect());
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = ev;
+                }
             ></textarea>
+            <label class="attach" title="Attach files">
+                "📎"
+                <input
+                    type="file"
+                    multiple
+                    class="visually-hidden"
+                    aria-label="Attach files"
+                    prop:disabled=move || disabled.get() || conversation_id.get().is_none()
+                    on:change=move |ev| {
+                        #[cfg(feature = "hydrate")]
+                        {
+                            use wasm_bindgen::JsCast;
+                            let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
+                            if let (Some(id), Some(input)) = (conversation_id.get_untracked(), input) {
+                                if let Some(list) = input.files() {
+                                    attachments.add(id, (0..list.length()).filter_map(|i| list.get(i)).collect());
+                                }
+                                input.set_value("");
+                            }
+                        }
+                        #[cfg(not(feature = "hydrate"))]
+                        let _ = ev;
+                    }
+                />
+            </label>
             {move || (remaining() < 200).then(|| view! {
                 <span class="countdown" class:over=move || remaining() < 0>{remaining}</span>
             })}
-            <button type="submit" class="primary" prop:disabled=move || disabled.get()>"Send"</button>
+            <button type="submit" class="primary" prop:disabled=move || disabled.get() || attachments.busy()>"Send"</button>
         </form>
     }
 }

@@ -8,7 +8,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{actions::Actions, reactions::ReactionChips};
+use super::{actions::Actions, files::MessageFiles, reactions::ReactionChips};
 use crate::chat::{
     message_api::who_has_seen,
     model::{Message, Quote},
@@ -96,7 +96,9 @@ pub fn MessageItem(message: Message, cx: Context) -> impl IntoView {
         view! { <p class="message-body deleted">"message deleted"</p> }.into_any()
     } else {
         let text = m.body.clone();
-        let shown = if m.html.is_empty() {
+        let shown = if m.body.is_empty() {
+            ().into_any()
+        } else if m.html.is_empty() {
             view! { <div class="message-body">{m.body.clone()}</div> }.into_any()
         } else {
             let html = if mentions_me {
@@ -121,6 +123,8 @@ pub fn MessageItem(message: Message, cx: Context) -> impl IntoView {
         let (_, when) = time_of(at);
         view! { <span class="edited" title=format!("edited {when}")>" (edited)"</span> }
     });
+    let files = (!m.deleted && !m.attachments.is_empty())
+        .then(|| view! { <MessageFiles files=m.attachments.clone() /> });
     let reactions = (!m.deleted && !m.reactions.is_empty())
         .then(|| view! { <ReactionChips message_id=id reactions=m.reactions.clone() /> });
     let actions = (!m.deleted).then(|| {
@@ -159,6 +163,7 @@ pub fn MessageItem(message: Message, cx: Context) -> impl IntoView {
             {from}
             {quote}
             {body}
+            {files}
             {reactions}
             <time title=full>{short}{edited}</time>
             {move || (cx.seen_id.get() == Some(id)).then(|| view! { <span class="seen">"Seen"</span> })}

@@ -8,8 +8,10 @@
 //! `composer` is the text box, with `suggest` completing `@names`.
 
 mod actions;
+mod attach;
 mod composer;
 mod editor;
+mod files;
 mod header;
 mod item;
 pub mod lazy;
@@ -21,6 +23,7 @@ mod timeline;
 use leptos::{html, prelude::*, task::spawn_local};
 
 use self::{
+    attach::Attachments,
     composer::Composer,
     header::Header,
     item::{Context, MessageItem},
@@ -114,6 +117,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     let marked = RwSignal::new(0i64);
     let editing = RwSignal::new(None::<i64>);
     let replying = RwSignal::new(None::<Quote>);
+    let attachments = Attachments::new();
     let highlighted = RwSignal::new(None::<i64>);
     // Day separators need the reader's time zone: only once hydrated.
     let hydrated = RwSignal::new(false);
@@ -124,6 +128,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         older.set(Vec::new());
         pending.set(Vec::new());
         replying.set(None);
+        attachments.clear();
         stick.set(true);
     });
 
@@ -318,7 +323,17 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         };
         spawn_local(async move {
             // The pane may have closed meanwhile: `try_` writes.
-            match send_message(to, room, p.body.clone(), p.client_id.clone(), p.reply_to).await {
+            let ids: Vec<String> = p.attachments.iter().map(|a| a.id.clone()).collect();
+            match send_message(
+                to,
+                room,
+                p.body.clone(),
+                p.client_id.clone(),
+                p.reply_to,
+                ids.join(","),
+            )
+            .await
+            {
                 Ok(message) => {
                     pending.try_update(|v| v.retain(|x| x.client_id != p.client_id));
                     chat.add_message(message);
@@ -338,8 +353,10 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
             client_id: new_client_id(),
             body,
             reply_to: replying.get_untracked().map(|q| q.id),
+            attachments: attachments.ready(),
             failed: false,
         };
+        attachments.clear();
         replying.set(None);
         pending.update(|v| v.push(p.clone()));
         stick.set(true);
@@ -409,7 +426,18 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     };
 
     view! {
-        <section class="conversation" aria-label="Conversation">
+        <section
+            class="conversation"
+            aria-label="Conversation"
+            on:dragover=move |ev| ev.prevent_default()
+            on:drop=move |ev: leptos::ev::DragEvent| {
+                ev.prevent_default();
+                #[cfg(feature = "hydrate")]
+                if let (Some(id), Some(list)) = (conversation_id.get_untracked(), ev.data_transfer().and_then(|d| d.files())) {
+                    attachments.add(id, (0..list.length()).filter_map(|i| list.get(i)).collect());
+                }
+            }
+        >
             <Header target=target loaded=loaded />
             <div class="messages" node_ref=list on:scroll=on_scroll role="log" aria-live="polite">
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -452,7 +480,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
                     typing_line(&names)
                 })
             }.map(|line| view! { <p class="typing" aria-live="polite">{line}</p> })}
-            <Composer on_send=on_send disabled=archived conversation_id=conversation_id on_edit_last=edit_last replying=replying />
+            <Composer on_send=on_send disabled=archived conversation_id=conversation_id on_edit_last=edit_last replying=replying attachments=attachments />
         </section>
     }
 }

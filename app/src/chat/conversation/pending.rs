@@ -8,6 +8,7 @@ pub struct Pending {
     pub client_id: String,
     pub body: String,
     pub reply_to: Option<i64>,
+    pub attachments: Vec<crate::chat::model::Attachment>,
     pub failed: bool,
 }
 

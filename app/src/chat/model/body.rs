@@ -53,6 +53,11 @@ impl Body {
         Ok(Self(body.to_owned()))
     }
 
+    /// No text: for a message of files alone.
+    pub fn empty() -> Self {
+        Self(String::new())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -159,6 +159,10 @@ pub enum ClientFrame {
         /// The message this one answers (in the same conversation).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<i64>,
+        /// Files uploaded to the conversation (`POST /api/upload`) to send
+        /// with it, by id.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<String>,
     },
     /// The user is typing in `conversation_id` (send at most one every few
     /// seconds while they type; the server drops faster ones).

@@ -48,7 +48,69 @@ pub struct Message {
     /// Reactions, in the order they were first added.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// Files sent with it, in the order they were attached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
+
+/// A file sent with a message (or uploaded, waiting to be sent).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Attachment {
+    /// Random and unguessable; the file is at `/files/<id>/<name>`.
+    pub id: String,
+    pub name: String,
+    pub size: u64,
+    /// Sniffed from the bytes.
+    pub mime: String,
+    /// An image's size in pixels, when it has a thumbnail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// It has a thumbnail (`/files/<id>/thumb`): show it inline.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub thumb: bool,
+}
+
+impl Attachment {
+    /// Where it downloads from, under its own name.
+    pub fn url(&self) -> String {
+        let mut name = String::new();
+        for b in self.name.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                name.push(b as char);
+            } else {
+                name.push_str(&format!("%{b:02X}"));
+            }
+        }
+        format!("/files/{}/{name}", self.id)
+    }
+
+    pub fn thumb_url(&self) -> String {
+        format!("/files/{}/thumb", self.id)
+    }
+
+    /// "2.4 MB", "812 KB", "96 bytes".
+    pub fn size_text(&self) -> String {
+        match self.size {
+            0..1_000 => format!("{} bytes", self.size),
+            1_000..1_000_000 => format!("{:.0} KB", self.size as f64 / 1e3),
+            _ => format!("{:.1} MB", self.size as f64 / 1e6),
+        }
+    }
+}
+
+/// What a person may upload: the largest file, their quota, and how much
+/// of it they use (bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadLimits {
+    pub max_bytes: u64,
+    pub quota_bytes: u64,
+    pub used_bytes: u64,
+}
+
+/// Files one message may carry, at most.
+pub const ATTACHMENTS_PER_MESSAGE: usize = 10;
 
 /// The message a reply answers, as the reply shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

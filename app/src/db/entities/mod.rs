@@ -10,4 +10,5 @@ pub mod reaction;
 pub mod session;
 pub mod session_end;
 pub mod site_setting;
+pub mod upload;
 pub mod user;

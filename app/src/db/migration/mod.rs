@@ -11,6 +11,7 @@ mod m20261126_000008_conversations_and_events;
 mod m20261126_000009_create_mentions;
 mod m20261126_000010_edit_and_delete_messages;
 mod m20261127_000011_replies_reactions_privacy;
+mod m20261127_000012_create_uploads;
 
 use sea_orm_migration::prelude::*;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_create_mentions::Migration),
             Box::new(m20261126_000010_edit_and_delete_messages::Migration),
             Box::new(m20261127_000011_replies_reactions_privacy::Migration),
+            Box::new(m20261127_000012_create_uploads::Migration),
         ]
     }
 }
