@@ -43,7 +43,10 @@ use leptos_router::{
 use crate::{
     admin::pages::{
         AdminLayout,
-        lazy::{AuditRoute, DashboardRoute, MessagesRoute, RoomsRoute, SettingsRoute, UsersRoute},
+        lazy::{
+            AuditRoute, DashboardRoute, FilesRoute, MessagesRoute, RoomsRoute, SettingsRoute,
+            UsersRoute,
+        },
     },
     auth::pages::{LoginPage, SignupPage},
     chat::{ChatPage, OldChatLink},
@@ -130,6 +133,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
                         <Route path=path!("messages") view={Lazy::<MessagesRoute>::new()} />
                         <Route path=path!("rooms") view={Lazy::<RoomsRoute>::new()} />
+                        <Route path=path!("files") view={Lazy::<FilesRoute>::new()} />
                         <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
                         <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
                     </ParentRoute>

@@ -430,3 +430,45 @@ async fn files_leave_with_their_message_or_when_abandoned() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let _ = json!(null);
 }
+
+#[tokio::test]
+async fn admins_see_storage_per_person_and_remove_a_file() {
+    let app = spawn_app().await;
+    let (amy, bob, id) = room(&app).await;
+    let root = app.admin("root").await;
+    let a = amy.upload(&id, "a.bin", noise(3000, 50)).await.json();
+    let b = amy.upload(&id, "b.txt", b"keep me".to_vec()).await.json();
+    let sent = send_with(&amy, &id, "two files", "file-00000050", &[&a, &b])
+        .await
+        .json();
+    assert_eq!(
+        amy.call("admin_files", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let storage = ok(&root, "admin_files", &[]).await;
+    assert_eq!(
+        storage["people"],
+        json!([{"username": "amy", "files": 2, "bytes": 3007}])
+    );
+    assert_eq!(storage["largest"][0]["name"], "a.bin");
+
+    let mut live = bob.socket(None).await;
+    ok(
+        &root,
+        "admin_delete_file",
+        &[("file_id", a["id"].as_str().unwrap())],
+    )
+    .await;
+    let e = live.next_matching(|e| e["type"] == "message_updated").await;
+    assert_eq!(e["message"]["id"], sent["id"]);
+    assert_eq!(e["message"]["attachments"].as_array().unwrap().len(), 1);
+    assert_eq!(e["message"]["attachments"][0]["name"], "b.txt");
+    assert_eq!(
+        bob.fetch(&format!("/files/{}/a.bin", a["id"].as_str().unwrap()), None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let audit = ok(&root, "admin_audit", &[("action", "delete_file")]).await;
+    assert_eq!(audit["total"], 1);
+}

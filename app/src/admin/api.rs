@@ -344,3 +344,36 @@ pub async fn admin_new_join_code() -> Result<SignupPolicy, AppError> {
         .await,
     )
 }
+
+/// Storage per person and the largest files.
+#[server(endpoint = "admin_files")]
+pub async fn admin_files() -> Result<super::model::Storage, AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, _) = admin().await?;
+            super::files::storage(&state.db).await
+        }
+        .await,
+    )
+}
+
+/// Removes a file; its message shows without it, live, for everyone.
+#[server(endpoint = "admin_delete_file")]
+pub async fn admin_delete_file(file_id: String) -> Result<(), AppError> {
+    use crate::error::reply;
+    reply(
+        async {
+            let (state, actor) = admin().await?;
+            super::files::remove(
+                &state.db,
+                state.live.as_ref(),
+                state.files.store.as_ref(),
+                &actor,
+                &file_id,
+            )
+            .await
+        }
+        .await,
+    )
+}

@@ -3,8 +3,8 @@
 //!
 //! - `model`: the API's types and the rules for its parameters.
 //! - `api`: the server functions (`/api/admin_*`).
-//! - `users`, `moderation`, `rooms`, `audit`, `stats`, `signup_policy` (ssr): the operations.
-//! - `pages`: the console's pages (dashboard, users, rooms, messages, audit log, settings).
+//! - `users`, `moderation`, `rooms`, `files`, `audit`, `stats`, `signup_policy` (ssr): the operations.
+//! - `pages`: the console's pages (dashboard, users, rooms, messages, files, audit log, settings).
 
 pub mod api;
 pub mod model;
@@ -12,6 +12,8 @@ pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod audit;
+#[cfg(feature = "ssr")]
+pub mod files;
 #[cfg(feature = "ssr")]
 pub mod moderation;
 #[cfg(feature = "ssr")]

@@ -99,6 +99,35 @@ pub struct AuditList {
     pub pages: u64,
 }
 
+/// Files stored by one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonStorage {
+    pub username: String,
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// A stored file, as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminFile {
+    pub id: String,
+    pub name: String,
+    pub uploader: String,
+    pub size: u64,
+    pub mime: String,
+    /// Sent with a message (else still waiting to be sent).
+    pub sent: bool,
+    pub created_at: i64,
+}
+
+/// The console's Files page: storage per person, most first, and the
+/// largest files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Storage {
+    pub people: Vec<PersonStorage>,
+    pub largest: Vec<AdminFile>,
+}
+
 /// Every action the audit log records: (code, what the console calls it).
 pub const ACTIONS: &[(&str, &str)] = &[
     ("create_admin", "Created admin"),
@@ -112,6 +141,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("delete_message", "Deleted message"),
     ("archive_room", "Archived room"),
     ("delete_room", "Deleted room"),
+    ("delete_file", "Removed file"),
     ("signup_mode", "Changed who may sign up"),
     ("join_code", "Made a new join link"),
 ];

@@ -324,6 +324,26 @@ pub(crate) async fn page_of(
     Ok((messages, has_more))
 }
 
+/// One message as a page shows it (names, mentions, reactions, files,
+/// quote, HTML), if it exists.
+pub async fn shown_message<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    id: i64,
+) -> Result<Option<Message>, AppError> {
+    let Some(row) = message::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let conversation_id = row.conversation_id;
+    let mut one = [to_message(row)];
+    super::mention_store::names_for_page(db, conversation_id, &mut one).await?;
+    super::reactions::for_page(db, conversation_id, &mut one).await?;
+    crate::files::records::for_page(db, conversation_id, &mut one).await?;
+    let [mut m] = one;
+    super::replies::quote(db, &mut [&mut m]).await?;
+    super::format::fill(&mut m);
+    Ok(Some(m))
+}
+
 /// A page of `me`'s direct conversation with `peer` (empty when they never
 /// talked).
 pub async fn fetch_page(

@@ -28,5 +28,6 @@ lazy_page!(DashboardRoute, Dashboard);
 lazy_page!(UsersRoute, UsersPage);
 lazy_page!(MessagesRoute, MessagesPage);
 lazy_page!(RoomsRoute, RoomsPage);
+lazy_page!(FilesRoute, FilesPage);
 lazy_page!(AuditRoute, AuditPage);
 lazy_page!(SettingsRoute, SettingsPage);

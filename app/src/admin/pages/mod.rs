@@ -5,6 +5,7 @@
 
 mod audit;
 mod dashboard;
+mod files;
 pub mod lazy;
 mod messages;
 mod rooms;
@@ -14,6 +15,7 @@ mod users;
 
 pub use audit::AuditPage;
 pub use dashboard::Dashboard;
+pub use files::FilesPage;
 pub use messages::MessagesPage;
 pub use rooms::RoomsPage;
 pub use settings::SettingsPage;
@@ -34,6 +36,7 @@ pub fn AdminLayout() -> impl IntoView {
                     <A href="/admin" exact=true>"Dashboard"</A>
                     <A href="/admin/users">"Users"</A>
                     <A href="/admin/rooms">"Rooms"</A>
+                    <A href="/admin/files">"Files"</A>
                     <A href="/admin/messages">"Messages"</A>
                     <A href="/admin/audit">"Audit log"</A>
                     <A href="/admin/settings">"Settings"</A>
