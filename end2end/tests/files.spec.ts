@@ -49,6 +49,7 @@ test('dropped and pasted images reach the other person live and open in the view
   await hydrated(bob.page);
   await expect(bob.page.getByRole('log').getByText('photos coming')).toBeVisible();
   const png = await pngBase64(amy.page);
+  await expect(amy.page.getByLabel('Attach files')).toBeEnabled();
 
   const attachments = amy.page.getByRole('list', { name: 'Attachments' });
   await give(amy.page, 'drop', 'dropped.png', png);
@@ -80,6 +81,7 @@ test('the progress bar moves, and an oversize file says why', async ({ browser }
   await amy.page.goto(`/dm/${bob.name}`);
   await hydrated(amy.page);
   await say(amy.page, 'a big one');
+  await expect(amy.page.getByLabel('Attach files')).toBeEnabled();
 
   // A slow uplink (4 MiB at 2 MiB/s) so the upload can be watched.
   const cdp = await amy.page.context().newCDPSession(amy.page);
@@ -113,6 +115,8 @@ test('an admin sees storage per person and removes a file, which goes live', asy
   await amy.page.goto(`/dm/${bob.name}`);
   await hydrated(amy.page);
   await say(amy.page, 'the report');
+  // Files go to a conversation: the first message opened it.
+  await expect(amy.page.getByLabel('Attach files')).toBeEnabled();
   await amy.page.getByLabel('Attach files').setInputFiles({ name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n%kanect test\n') });
   await expect(amy.page.getByRole('list', { name: 'Attachments' }).getByRole('button', { name: 'Remove' })).toBeVisible();
   await amy.page.getByRole('button', { name: 'Send' }).click();

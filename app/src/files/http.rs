@@ -122,6 +122,11 @@ impl Drop for Staged {
     }
 }
 
+/// Bytes gathered before a write to disk (per upload running).
+const WRITE_BUFFER: usize = 512 * 1024;
+/// Bytes read from disk per piece of a download.
+const READ_CHUNK: usize = 256 * 1024;
+
 fn random_id() -> String {
     use base64::Engine;
     let bytes: [u8; 16] = rand::random();
@@ -165,9 +170,14 @@ async fn receive(
     let staged = Staged(Some(
         files.store.staging().join(format!("{}.part", random_id())),
     ));
-    let mut out = tokio::fs::File::create(staged.path())
-        .await
-        .map_err(io_failed)?;
+    // Written in large pieces: each write to a file is a hop to a blocking
+    // thread, so small network chunks are gathered first.
+    let mut out = tokio::io::BufWriter::with_capacity(
+        WRITE_BUFFER,
+        tokio::fs::File::create(staged.path())
+            .await
+            .map_err(io_failed)?,
+    );
     let mut hash = Sha256::new();
     let mut head: Vec<u8> = Vec::with_capacity(rules::SNIFF_BYTES);
     let mut size: u64 = 0;
@@ -187,7 +197,8 @@ async fn receive(
         hash.update(&chunk);
         out.write_all(&chunk).await.map_err(io_failed)?;
     }
-    out.sync_all().await.map_err(io_failed)?;
+    out.flush().await.map_err(io_failed)?;
+    out.get_ref().sync_all().await.map_err(io_failed)?;
     drop(out);
     if size == 0 {
         return Err(AppError::field("file", "This file is empty."));
@@ -317,6 +328,7 @@ async fn send_file(
             gone()
         })?;
     let mut res = tower_http::services::ServeFile::new(path)
+        .with_buf_chunk_size(READ_CHUNK)
         .oneshot(req)
         .await
         .map_err(|_| AppError::Internal)?

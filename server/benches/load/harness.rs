@@ -71,6 +71,28 @@ impl ServerProcess {
         self.dir.path().join("kanect.db")
     }
 
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Peak resident memory of the server process since the last
+    /// `reset_peak`, in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc/<pid>/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM")
+    }
+
+    /// Starts a new peak (Linux: `5` to `clear_refs`).
+    pub fn reset_peak(&self) {
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
+    }
+
     /// Resident memory of the server process, in KiB.
     pub fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -162,6 +184,42 @@ impl User {
             &[("to", to), ("body", body), ("client_id", client_id)],
         )
         .await
+    }
+
+    /// Uploads a file to a conversation; the answer's JSON.
+    pub async fn upload(
+        &self,
+        conversation: &str,
+        name: &str,
+        bytes: impl Into<reqwest::Body>,
+    ) -> Result<String, String> {
+        let res = self
+            .http
+            .post(format!("{}/api/upload", self.base))
+            .query(&[("conversation_id", conversation), ("name", name)])
+            .header(header::ORIGIN, &self.base)
+            .header(header::ACCEPT, "application/json")
+            .body(bytes)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let ok = res.status().is_success();
+        let body = res.text().await.map_err(|e| e.to_string())?;
+        if ok { Ok(body) } else { Err(body) }
+    }
+
+    /// Downloads `path` whole; how many bytes came.
+    pub async fn download(&self, path: &str) -> Result<usize, String> {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !res.status().is_success() {
+            return Err(res.status().to_string());
+        }
+        Ok(res.bytes().await.map_err(|e| e.to_string())?.len())
     }
 
     /// Loads a page as a browser navigation does; its HTML.

@@ -7,10 +7,11 @@
 //! messages, and concurrent sockets with their memory. Each figure is compared
 //! with a baseline measured in the same run. `-- --quick` shrinks every
 //! scenario for a smoke run; `-- --only durable` (or `delivery`, `pages`,
-//! `assets`, `sockets`, `rooms`) runs one group. Results and reading notes: docs/performance.md.
+//! `assets`, `files`, `sockets`, `rooms`) runs one group. Results and reading notes: docs/performance.md.
 
 mod assets;
 mod delivery;
+mod files;
 mod harness;
 mod pages;
 mod report;
@@ -62,7 +63,7 @@ async fn main() {
     } else {
         FULL
     };
-    // `-- --only <delivery|durable|pages|assets|sockets|rooms>` runs one group (for profiling).
+    // `-- --only <delivery|durable|pages|assets|files|sockets|rooms>` runs one group (for profiling).
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -92,6 +93,10 @@ async fn main() {
     if run("assets") {
         let server = ServerProcess::start().await;
         assets::run(&server, 200).await;
+    }
+    if run("files") {
+        let server = ServerProcess::start().await;
+        files::run(&server, 10).await;
     }
     if run("sockets") {
         sockets::run(sockets).await;
