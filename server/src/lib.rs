@@ -4,7 +4,8 @@
 //! port), opens and migrates the database, and assembles the router: Leptos
 //! pages and server functions, static files (`assets`), sessions, who is
 //! visiting (for pages), the CSRF origin guard, the `Host` check, compression
-//! and security headers (`headers`). `run` serves it with connection limits
+//! and security headers (`headers`), with `/healthz` and `/readyz`
+//! (`health`) in front of them all. `run` serves it with connection limits
 //! (`serve`) next to the background tasks (expired sessions, presence, the
 //! watch that closes sockets of ended sessions). `main.rs` only adds logging
 //! and signals.
@@ -15,6 +16,7 @@ mod assets;
 pub mod cli;
 pub mod config;
 mod headers;
+mod health;
 mod origin_guard;
 pub mod serve;
 
@@ -42,6 +44,7 @@ pub struct Server {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    serving: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Server {
@@ -65,6 +68,12 @@ impl Server {
             self.state.settings.event_retention_days,
             self.state.files.clone(),
         ));
+        // `/readyz` turns not-ready as the shutdown begins.
+        let serving = self.serving.clone();
+        let shutdown = async move {
+            shutdown.await;
+            serving.store(false, std::sync::atomic::Ordering::Relaxed);
+        };
         let result = serve::serve(self.listener, self.router, shutdown).await;
         cleanup.abort();
         result
@@ -152,11 +161,17 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
         )),
         settings: settings.clone(),
     };
-    let router = router(state.clone(), listen);
+    let serving = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let router = health::routes(health::Readiness {
+        db: state.db.clone(),
+        serving: serving.clone(),
+    })
+    .merge(router(state.clone(), listen));
     Ok(Server {
         listener,
         router,
         state,
+        serving,
     })
 }
 

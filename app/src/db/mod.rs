@@ -20,7 +20,9 @@ use sea_orm_migration::MigratorTrait;
 /// never wait for the writer), `synchronous = FULL` (every commit is fsynced
 /// before it returns, so an acknowledged message survives a power cut; the
 /// message writer's group commit pays that fsync once per batch), foreign
-/// keys enforced and temporary storage in memory.
+/// keys enforced and temporary storage in memory. Migrations run under a
+/// lock file beside the database, so processes started together on one
+/// database never race to apply the same migration.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(8)
@@ -42,8 +44,42 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
         });
     }
     let db = Database::connect(opts).await?;
+    // Processes starting together on one database migrate one at a time:
+    // the first applies what is missing, the others then find nothing to do.
+    let _migrating = match sqlite_file(url) {
+        Some(path) => Some(lock_beside(path).await?),
+        None => None,
+    };
     migration::Migrator::up(&db, None).await?;
     Ok(db)
+}
+
+/// The file of a `sqlite:` URL (`None`: in memory, or another database).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.into())
+}
+
+/// Takes an exclusive lock on `<database>.migrate-lock`, waiting for any
+/// other process holding it; released when the returned file is dropped.
+async fn lock_beside(database: std::path::PathBuf) -> Result<std::fs::File, DbErr> {
+    let mut name = database.into_os_string();
+    name.push(".migrate-lock");
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&name)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| DbErr::Custom(format!("migration lock: {e}")))?
+    .map_err(|e| DbErr::Custom(format!("migration lock: {e}")))
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock at
@@ -76,4 +112,20 @@ pub fn now_millis() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file;
+
+    #[test]
+    fn the_lock_goes_beside_a_database_file_only() {
+        assert_eq!(
+            sqlite_file("sqlite://data/kanect.db?mode=rwc"),
+            Some("data/kanect.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite:/var/k.db"), Some("/var/k.db".into()));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://db/kanect"), None);
+    }
 }
