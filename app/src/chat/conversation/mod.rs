@@ -453,7 +453,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
                                 }}
                                 <For
                                     each=move || messages.get()
-                                    key=|m| (m.id, m.edited_at, m.deleted, m.reactions.clone(), m.reply.clone())
+                                    key=|m| (m.id, m.edited_at, m.deleted, m.reactions.clone(), m.reply.clone(), m.attachments.clone())
                                     let:m
                                 >
                                     <MessageItem message=m cx=cx />
