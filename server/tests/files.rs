@@ -472,3 +472,34 @@ async fn admins_see_storage_per_person_and_remove_a_file() {
     let audit = ok(&root, "admin_audit", &[("action", "delete_file")]).await;
     assert_eq!(audit["total"], 1);
 }
+
+#[tokio::test]
+async fn a_file_named_by_two_sends_at_once_goes_with_one() {
+    use futures::SinkExt;
+    let app = spawn_app().await;
+    let (amy, _bob, id) = room(&app).await;
+    let a = amy
+        .upload(&id, "once.txt", b"only once".to_vec())
+        .await
+        .json();
+    let mut ws = amy.socket(None).await;
+    for n in 1..=2 {
+        let frame = json!({"type": "send", "conversation_id": id.parse::<i64>().unwrap(), "body": "",
+                           "client_id": format!("twice-0000000{n}"), "attachments": [a["id"]]});
+        ws.ws
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                frame.to_string().into(),
+            ))
+            .await
+            .unwrap();
+    }
+    let mut outcomes = Vec::new();
+    while outcomes.len() < 2 {
+        let e = ws
+            .next_matching(|e| e["type"] == "sent" || e["type"] == "send_failed")
+            .await;
+        outcomes.push(e["type"].as_str().unwrap().to_owned());
+    }
+    outcomes.sort();
+    assert_eq!(outcomes, ["send_failed", "sent"]);
+}

@@ -338,6 +338,9 @@ async fn check_attachments(
         .filter(|(i, _)| !refused.contains_key(i))
         .flat_map(|(_, m)| m.attachments.iter().cloned());
     let found = records::by_ids(txn, wanted).await?;
+    // A file goes with one message, even when two in a batch name it (the
+    // same send twice — a retry — is one message).
+    let mut claimed: HashMap<&str, (i32, &str)> = HashMap::new();
     for (i, m) in batch.iter().enumerate() {
         if m.attachments.is_empty() || refused.contains_key(&i) {
             continue;
@@ -348,8 +351,16 @@ async fn check_attachments(
                 u.uploader_id == m.sender_id
                     && Some(&u.conversation_id) == conversation
                     && u.message_id.is_none()
+                    && claimed
+                        .get(id.as_str())
+                        .is_none_or(|by| *by == (m.sender_id, m.client_id.as_str()))
             })
         });
+        if usable {
+            for id in &m.attachments {
+                claimed.insert(id, (m.sender_id, &m.client_id));
+            }
+        }
         if !usable {
             refused.insert(
                 i,
