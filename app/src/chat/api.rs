@@ -7,7 +7,8 @@ use super::model::{Message, Page, Person};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-async fn caller() -> Result<(crate::state::AppState, crate::auth::CurrentUser), AppError> {
+pub(crate) async fn caller() -> Result<(crate::state::AppState, crate::auth::CurrentUser), AppError>
+{
     caller_in_session().await.map(|(state, me, _)| (state, me))
 }
 

@@ -10,12 +10,7 @@ use super::model::{EmojiHit, Reaction, SeenBy, UploadLimits};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-async fn caller() -> Result<(crate::state::AppState, crate::auth::CurrentUser), AppError> {
-    let state = crate::state::app_state()?;
-    let session = crate::state::request_session().await?;
-    let me = crate::auth::server::require_user(&state.db, &session).await?;
-    Ok((state, me))
-}
+use super::api::caller;
 
 /// Adds (`on`) or removes the caller's `emoji` on message `message_id`;
 /// answers the message's reactions as they now are.

@@ -315,13 +315,24 @@ pub(crate) async fn page_of(
     rows.truncate(PAGE_SIZE as usize);
     rows.reverse();
     let mut messages: Vec<Message> = rows.into_iter().map(to_message).collect();
-    super::mention_store::names_for_page(db, conversation_id, &mut messages).await?;
-    super::reactions::for_page(db, conversation_id, &mut messages).await?;
-    crate::files::records::for_page(db, conversation_id, &mut messages).await?;
+    decorate(db, conversation_id, &mut messages).await?;
+    Ok((messages, has_more))
+}
+
+/// Fills in what a page shows of consecutive messages of one conversation:
+/// names and mentions, reactions, files, quotes and HTML.
+async fn decorate<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    conversation_id: i32,
+    messages: &mut [Message],
+) -> Result<(), AppError> {
+    super::mention_store::names_for_page(db, conversation_id, messages).await?;
+    super::reactions::for_page(db, conversation_id, messages).await?;
+    crate::files::records::for_page(db, conversation_id, messages).await?;
     let mut shown: Vec<&mut Message> = messages.iter_mut().collect();
     super::replies::quote(db, &mut shown).await?;
     shown.iter_mut().for_each(|m| super::format::fill(m));
-    Ok((messages, has_more))
+    Ok(())
 }
 
 /// One message as a page shows it (names, mentions, reactions, files,
@@ -335,12 +346,8 @@ pub async fn shown_message<C: sea_orm::ConnectionTrait>(
     };
     let conversation_id = row.conversation_id;
     let mut one = [to_message(row)];
-    super::mention_store::names_for_page(db, conversation_id, &mut one).await?;
-    super::reactions::for_page(db, conversation_id, &mut one).await?;
-    crate::files::records::for_page(db, conversation_id, &mut one).await?;
-    let [mut m] = one;
-    super::replies::quote(db, &mut [&mut m]).await?;
-    super::format::fill(&mut m);
+    decorate(db, conversation_id, &mut one).await?;
+    let [m] = one;
     Ok(Some(m))
 }
 
