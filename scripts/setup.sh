@@ -116,3 +116,38 @@ check_bundle_budget() {
   printf '  %-40s %8d B brotli (budget %d B)\n' "first load" "$total" "$BUNDLE_BUDGET_BYTES"
   [ "$total" -le "$BUNDLE_BUDGET_BYTES" ] || die "the first load grew past its budget: $total > $BUNDLE_BUDGET_BYTES bytes"
 }
+
+# Debian's PostgreSQL server (its binaries live in /usr/lib/postgresql/<v>/bin).
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+ensure_postgres() {
+  if [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ]; then return; fi
+  say "installing PostgreSQL (Debian package) for the tests on PostgreSQL"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+  # The package starts a cluster of its own; the tests use a throw-away one.
+}
+
+# Starts a throw-away PostgreSQL cluster in a temporary directory on a free
+# port, exports TEST_POSTGRES_URL for the tests, and registers its stop and
+# removal on exit. initdb refuses to run as root: as root, the cluster
+# belongs to the `postgres` user.
+start_test_postgres() {
+  local bin dir port run=()
+  bin="$(pg_bin)"
+  dir="$(mktemp -d)"
+  port="$(free_port)"
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres "$dir"
+    run=(runuser -u postgres --)
+  fi
+  "${run[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --no-sync >/dev/null
+  "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400" start >/dev/null \
+    || { cat "$dir/log" >&2; die "the test PostgreSQL did not start"; }
+  KANECT_PG_STOP="${run[*]} $bin/pg_ctl -D $dir/data -m immediate stop >/dev/null 2>&1; rm -rf $dir"
+  export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port"
+  say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on port $port"
+}
+stop_test_postgres() {
+  if [ -n "${KANECT_PG_STOP:-}" ]; then eval "$KANECT_PG_STOP"; KANECT_PG_STOP=; fi
+}

@@ -173,6 +173,12 @@ mod ssr {
 
     impl From<sea_orm::DbErr> for AppError {
         fn from(err: sea_orm::DbErr) -> Self {
+            if crate::db::is_nul_in_text(&err) {
+                // Fields are checked for control characters where they are
+                // read; this catches one that was not, as bad input.
+                tracing::warn!(error = %err, "text with NUL reached the database");
+                return AppError::field("input", "Text can't contain NUL characters.");
+            }
             tracing::error!(error = %err, "database error");
             AppError::Internal
         }

@@ -148,10 +148,14 @@ impl Settings {
                 return Err(format!("{key} = {value}: use 1 to 1000000"));
             }
         }
-        if !self.database_url.is_empty() && !self.database_url.starts_with("sqlite:") {
+        let url = &self.database_url;
+        if !url.is_empty()
+            && !["sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|p| url.starts_with(p))
+        {
             return Err(format!(
-                "database_url = {:?}: only sqlite: URLs are supported by this build",
-                self.database_url
+                "database_url = {url:?}: use sqlite:… or postgres://…"
             ));
         }
         Ok(())

@@ -493,7 +493,7 @@ async fn unread_counts_stop_at_a_hundred_and_count_only_after_the_read_marker() 
         .execute_unprepared(&format!(
             "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 149)
              INSERT INTO messages (conversation_id, sender_id, kind, body, client_id, created_at)
-             SELECT {c}, {d}, 'text', 'bulk', 'bulk-' || printf('%06d', i), 0 FROM seq;
+             SELECT {c}, {d}, 'text', 'bulk', 'bulk-' || i, 0 FROM seq;
              UPDATE conversations SET last_message_id = (SELECT MAX(id) FROM messages) WHERE id = {c}"
         ))
         .await

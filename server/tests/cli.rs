@@ -14,13 +14,44 @@ use reqwest::StatusCode;
 
 const ADMIN_PASSWORD: &str = "root-Passphrase-for-kanect-1";
 
-fn kanect(data: &Path, args: &[&str], password_env: Option<&str>, stdin: Option<&str>) -> Output {
+/// Where a test's Kanect keeps its data: a directory, and the database
+/// (empty: SQLite in the directory).
+struct Install {
+    dir: tempfile::TempDir,
+    database_url: String,
+}
+
+impl Install {
+    async fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            database_url: common::database_url().await,
+        }
+    }
+
+    /// Points a test server at this installation.
+    fn settings(&self) -> impl FnOnce(&mut app::settings::Settings) + use<> {
+        let (dir, url) = (self.dir.path().to_path_buf(), self.database_url.clone());
+        move |s| {
+            s.data_dir = dir;
+            s.database_url = url;
+        }
+    }
+}
+
+fn kanect(
+    data: &Install,
+    args: &[&str],
+    password_env: Option<&str>,
+    stdin: Option<&str>,
+) -> Output {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kanect-server"));
     cmd.args(args)
         .current_dir(&root)
         .env("KANECT_CONFIG", root.join("Leptos.toml"))
-        .env("KANECT_DATA_DIR", data)
+        .env("KANECT_DATA_DIR", data.dir.path())
+        .env("KANECT_DATABASE_URL", &data.database_url)
         .env_remove("KANECT_PASSWORD")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -43,9 +74,9 @@ fn text(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn create_admin_makes_an_account_that_can_use_the_console() {
-    let data = tempfile::tempdir().unwrap();
+    let data = Install::new().await;
     let out = kanect(
-        data.path(),
+        &data,
         &[
             "create-admin",
             "--username",
@@ -59,20 +90,14 @@ async fn create_admin_makes_an_account_that_can_use_the_console() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Created the admin account root"));
     // Running it again is harmless.
-    let out = kanect(
-        data.path(),
-        &["create-admin", "--username", "root"],
-        None,
-        None,
-    );
+    let out = kanect(&data, &["create-admin", "--username", "root"], None, None);
     assert!(
         text(&out.stdout).contains("already an active admin"),
         "{}",
         text(&out.stderr)
     );
 
-    let dir = data.path().to_path_buf();
-    let app = spawn_app_with(move |s| s.data_dir = dir).await;
+    let app = spawn_app_with(data.settings()).await;
     let root = app.client();
     assert_eq!(
         root.login("root", ADMIN_PASSWORD).await.status,
@@ -87,17 +112,11 @@ async fn create_admin_makes_an_account_that_can_use_the_console() {
 
 #[tokio::test]
 async fn create_admin_promotes_an_existing_user_without_asking_for_a_password() {
-    let data = tempfile::tempdir().unwrap();
-    let dir = data.path().to_path_buf();
-    let app = spawn_app_with(move |s| s.data_dir = dir).await;
+    let data = Install::new().await;
+    let app = spawn_app_with(data.settings()).await;
     let bob = app.user("bob").await;
     assert_eq!(bob.whoami().await["is_admin"], false);
-    let out = kanect(
-        data.path(),
-        &["create-admin", "--username", "BOB"],
-        None,
-        None,
-    );
+    let out = kanect(&data, &["create-admin", "--username", "BOB"], None, None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("now an active admin"));
     assert_eq!(bob.whoami().await["is_admin"], true);
@@ -105,9 +124,9 @@ async fn create_admin_promotes_an_existing_user_without_asking_for_a_password() 
 
 #[tokio::test]
 async fn a_new_admin_needs_an_email_and_a_good_password() {
-    let data = tempfile::tempdir().unwrap();
+    let data = Install::new().await;
     let out = kanect(
-        data.path(),
+        &data,
         &["create-admin", "--username", "root"],
         Some(ADMIN_PASSWORD),
         None,
@@ -119,7 +138,7 @@ async fn a_new_admin_needs_an_email_and_a_good_password() {
         text(&out.stderr)
     );
     let out = kanect(
-        data.path(),
+        &data,
         &[
             "create-admin",
             "--username",
@@ -138,7 +157,7 @@ async fn a_new_admin_needs_an_email_and_a_good_password() {
     );
     // A password is never taken from the arguments.
     let out = kanect(
-        data.path(),
+        &data,
         &[
             "create-admin",
             "--username",
@@ -161,13 +180,12 @@ async fn a_new_admin_needs_an_email_and_a_good_password() {
 
 #[tokio::test]
 async fn reset_password_reads_stdin_and_ends_the_users_sessions() {
-    let data = tempfile::tempdir().unwrap();
-    let dir = data.path().to_path_buf();
-    let app = spawn_app_with(move |s| s.data_dir = dir).await;
+    let data = Install::new().await;
+    let app = spawn_app_with(data.settings()).await;
     let bob = app.user("bob").await;
     let new = "a-Fresh-passphrase-for-bob-9";
     let out = kanect(
-        data.path(),
+        &data,
         &["reset-password", "--username", "bob"],
         None,
         Some(&format!("{new}\n")),
@@ -180,7 +198,7 @@ async fn reset_password_reads_stdin_and_ends_the_users_sessions() {
     );
     assert_eq!(app.client().login("bob", new).await.status, StatusCode::OK);
     let out = kanect(
-        data.path(),
+        &data,
         &["reset-password", "--username", "nobody"],
         Some(new),
         None,

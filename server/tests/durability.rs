@@ -36,7 +36,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start(data: &Path, port: u16) -> Node {
+async fn start(data: &Path, database_url: &str, port: u16) -> Node {
     use std::os::unix::process::CommandExt;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut command = Command::new(env!("CARGO_BIN_EXE_kanect-server"));
@@ -53,6 +53,7 @@ async fn start(data: &Path, port: u16) -> Node {
         .current_dir(&root)
         .env("KANECT_CONFIG", root.join("Leptos.toml"))
         .env("KANECT_DATA_DIR", data)
+        .env("KANECT_DATABASE_URL", database_url)
         .env("KANECT_LISTEN", format!("127.0.0.1:{port}"))
         .env("KANECT_LOG", "error")
         .env("KANECT_SEND_LIMIT_PER_10S", "1000000")
@@ -200,9 +201,10 @@ async fn stored(nemo: &Client) -> Vec<(String, i64)> {
 #[tokio::test]
 async fn killing_the_server_under_load_loses_and_duplicates_nothing() {
     let data = tempfile::tempdir().unwrap();
+    let database_url = common::database_url().await;
     let port = free_port();
     let (dora_jar, nemo_jar) = (Arc::default(), Arc::default());
-    let mut node = start(data.path(), port).await;
+    let mut node = start(data.path(), &database_url, port).await;
     let (dora, nemo) = (client(port, dora_jar), client(port, nemo_jar));
     assert_eq!(
         dora.signup("dora", GOOD_PASSWORD).await.status,
@@ -238,7 +240,7 @@ async fn killing_the_server_under_load_loses_and_duplicates_nothing() {
         for s in senders {
             let _ = tokio::time::timeout(Duration::from_secs(15), s).await;
         }
-        node = start(data.path(), port).await;
+        node = start(data.path(), &database_url, port).await;
 
         let o = std::mem::take(&mut *outcome.lock().unwrap());
         assert!(

@@ -3,6 +3,8 @@
 //! they race and some fail on `seaql_migrations`), and each answers its
 //! health checks, whatever `Host` a balancer sends.
 
+mod common;
+
 use std::{
     net::TcpListener,
     path::Path,
@@ -27,13 +29,14 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn spawn(data: &Path, port: u16) -> Node {
+fn spawn(data: &Path, database_url: &str, port: u16) -> Node {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     Node(
         Command::new(env!("CARGO_BIN_EXE_kanect-server"))
             .current_dir(&root)
             .env("KANECT_CONFIG", root.join("Leptos.toml"))
             .env("KANECT_DATA_DIR", data)
+            .env("KANECT_DATABASE_URL", database_url)
             .env("KANECT_LISTEN", format!("127.0.0.1:{port}"))
             .env("KANECT_LOG", "error")
             .stdout(Stdio::null())
@@ -62,8 +65,12 @@ async fn up(node: &mut Node, port: u16) -> Result<(), String> {
 #[tokio::test]
 async fn processes_started_together_on_one_database_all_come_up_ready() {
     let data = tempfile::tempdir().unwrap();
+    let database_url = common::database_url().await;
     let ports: Vec<u16> = (0..8).map(|_| free_port()).collect();
-    let mut nodes: Vec<Node> = ports.iter().map(|&p| spawn(data.path(), p)).collect();
+    let mut nodes: Vec<Node> = ports
+        .iter()
+        .map(|&p| spawn(data.path(), &database_url, p))
+        .collect();
     for (node, &port) in nodes.iter_mut().zip(&ports) {
         let started = tokio::time::timeout(Duration::from_secs(30), up(node, port))
             .await

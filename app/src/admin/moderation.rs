@@ -12,7 +12,6 @@ use sea_orm::{
 use super::{
     audit::{self, Actor},
     model::{AdminMessage, MESSAGES_PER_PAGE, MessageList},
-    users::contains,
 };
 use crate::{
     chat::{directory, model::Event},
@@ -59,7 +58,11 @@ pub async fn search(db: &DatabaseConnection, q: MessageQuery) -> Result<MessageL
         (None, None) => query,
     };
     if let Some(text) = &q.text {
-        query = query.filter(message::Column::Body.like(contains(text)));
+        query = query.filter(crate::db::contains_ignoring_case(
+            db.get_database_backend(),
+            message::Column::Body,
+            text,
+        ));
     }
     if let Some(from) = q.from {
         query = query.filter(message::Column::CreatedAt.gte(from));

@@ -10,7 +10,7 @@
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
-    sea_query::{Expr, LikeExpr, Query},
+    sea_query::{Expr, Query},
 };
 use tower_sessions::Session;
 
@@ -28,7 +28,7 @@ use crate::{
         server::{create_account, require_user},
         session_store::end_sessions_of,
     },
-    db::entities::user,
+    db::{contains_ignoring_case, entities::user},
     error::AppError,
     live::Live,
 };
@@ -56,15 +56,6 @@ pub fn view(u: &user::Model, hub: Option<&dyn Live>) -> AdminUser {
         online: hub.is_some_and(|h| h.is_online(u.id)),
         created_at: u.created_at,
     }
-}
-
-/// `%text%` for LIKE, with `%`, `_` and `\` in `text` matched literally.
-pub fn contains(text: &str) -> LikeExpr {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
 async fn find(db: &DatabaseConnection, id: i32) -> Result<user::Model, AppError> {
@@ -111,11 +102,15 @@ pub async fn list(
 ) -> Result<UserList, AppError> {
     let mut query = user::Entity::find();
     if let Some(text) = q.search {
-        let pattern = contains(&text.to_lowercase());
+        let backend = db.get_database_backend();
         query = query.filter(
             Condition::any()
-                .add(user::Column::UsernameKey.like(pattern.clone()))
-                .add(user::Column::Email.like(pattern)),
+                .add(contains_ignoring_case(
+                    backend,
+                    user::Column::UsernameKey,
+                    text,
+                ))
+                .add(contains_ignoring_case(backend, user::Column::Email, text)),
         );
     }
     query = match q.role {
@@ -383,19 +378,4 @@ pub async fn create_admin(
     audit::record(&txn, &actor, "create_admin", Some(&created), None, "").await?;
     txn.commit().await?;
     Ok(AdminCreated::Created)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sea_orm::{DbBackend, QueryTrait};
-
-    #[test]
-    fn like_patterns_match_wildcards_literally() {
-        let sql = user::Entity::find()
-            .filter(user::Column::Email.like(contains("50%_off\\")))
-            .build(DbBackend::Sqlite)
-            .to_string();
-        assert!(sql.contains(r"LIKE '%50\%\_off\\%' ESCAPE '\'"), "{sql}");
-    }
 }

@@ -139,6 +139,14 @@ pub async fn authenticate(
             format!("Usernames and emails are at most {LOGIN_MAX} characters."),
         ));
     }
+    // No account has one (usernames and emails are validated), and
+    // PostgreSQL refuses NUL in text.
+    if login_key.chars().any(char::is_control) {
+        return Err(AppError::field(
+            "login",
+            "Usernames and emails have no control characters.",
+        ));
+    }
     if password.is_empty() {
         return Err(AppError::field("password", "Enter your password."));
     }

@@ -99,6 +99,10 @@ fn username_key(username: &str) -> String {
 }
 
 async fn user_by_key(db: &DatabaseConnection, key: &str) -> Result<user::Model, AppError> {
+    if key.chars().any(char::is_control) {
+        // No username has one (and PostgreSQL refuses NUL in text).
+        return Err(AppError::not_found("User"));
+    }
     user::Entity::find()
         .filter(user::Column::UsernameKey.eq(key))
         .one(db)

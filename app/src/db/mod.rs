@@ -50,6 +50,25 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
         Some(path) => Some(lock_beside(path).await?),
         None => None,
     };
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // One connection holds a session-level advisory lock while the
+        // migrations run (on the pool's connections).
+        let lock = Database::connect(
+            ConnectOptions::new(url.to_owned())
+                .max_connections(1)
+                .to_owned(),
+        )
+        .await?;
+        use sea_orm::ConnectionTrait;
+        lock.execute_unprepared("SELECT pg_advisory_lock(7358201)")
+            .await?;
+        let migrated = migration::Migrator::up(&db, None).await;
+        lock.execute_unprepared("SELECT pg_advisory_unlock(7358201)")
+            .await?;
+        lock.close().await?;
+        migrated?;
+        return Ok(db);
+    }
     migration::Migrator::up(&db, None).await?;
     Ok(db)
 }
@@ -105,6 +124,53 @@ pub fn placeholder(db: &DatabaseConnection, n: usize) -> String {
     }
 }
 
+/// `SUM(column)` as a 64-bit integer on every backend (PostgreSQL sums a
+/// `BIGINT` column to `NUMERIC`).
+pub fn sum(column: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::ExprTrait;
+    sea_orm::sea_query::Expr::col(column)
+        .sum()
+        .cast_as(sea_orm::sea_query::Alias::new("BIGINT"))
+}
+
+/// `column` contains `text` (`%`, `_` and `\` in it matched literally),
+/// ignoring the case of ASCII letters: the same matches on SQLite and on
+/// PostgreSQL. Other letters match exactly on both (SQLite's `LOWER` and
+/// `LIKE` fold ASCII only; PostgreSQL's `LOWER` under the "C" collation
+/// too).
+pub fn contains_ignoring_case(
+    backend: sea_orm::DatabaseBackend,
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    text: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    let escaped = text
+        .to_ascii_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
+    let column = Expr::col(column);
+    let lowered = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            Expr::cust_with_expr(r#"LOWER($1 COLLATE "C")"#, column)
+        }
+        _ => Func::lower(column).into(),
+    };
+    lowered.like(pattern)
+}
+
+/// Whether `err` is PostgreSQL refusing a NUL character in text (SQLite
+/// stores it).
+pub fn is_nul_in_text(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    matches!(&**e, sqlx::Error::Database(d) if d.code().as_deref() == Some("22021"))
+}
+
 /// Milliseconds since the Unix epoch: the one timestamp format in the schema and
 /// on the wire (portable across SQLite and PostgreSQL, trivial in JavaScript).
 pub fn now_millis() -> i64 {
@@ -116,7 +182,33 @@ pub fn now_millis() -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_file;
+    use super::{contains_ignoring_case, sqlite_file};
+    use crate::db::entities::user;
+    use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryTrait};
+
+    #[test]
+    fn contains_matches_wildcards_literally_and_folds_ascii_on_both_backends() {
+        let sql = |backend| {
+            user::Entity::find()
+                .filter(contains_ignoring_case(
+                    backend,
+                    user::Column::Email,
+                    "50%_OFF\\",
+                ))
+                .build(backend)
+                .to_string()
+        };
+        let sqlite = sql(DbBackend::Sqlite);
+        assert!(
+            sqlite.contains(r#"LOWER("email") LIKE '%50\%\_off\\%' ESCAPE '\'"#),
+            "{sqlite}"
+        );
+        let postgres = sql(DbBackend::Postgres);
+        assert!(
+            postgres.contains(r#"(LOWER("email" COLLATE "C")) LIKE E'%50\\%\\_off\\\\%'"#),
+            "{postgres}"
+        );
+    }
 
     #[test]
     fn the_lock_goes_beside_a_database_file_only() {

@@ -32,7 +32,7 @@ pub fn to_attachment(row: &upload::Model) -> Attachment {
 pub async fn usage<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<u64, DbErr> {
     let sum: Option<Option<i64>> = upload::Entity::find()
         .select_only()
-        .expr(Expr::col(upload::Column::Size).sum())
+        .expr(crate::db::sum(upload::Column::Size))
         .filter(upload::Column::UploaderId.eq(user_id))
         .into_tuple()
         .one(db)
@@ -231,7 +231,7 @@ pub async fn usage_by_person(db: &DatabaseConnection) -> Result<Vec<(i32, i64, i
         .select_only()
         .column(upload::Column::UploaderId)
         .expr(Expr::col(upload::Column::Id).count())
-        .expr(Expr::col(upload::Column::Size).sum())
+        .expr(crate::db::sum(upload::Column::Size))
         .group_by(upload::Column::UploaderId)
         .into_tuple()
         .all(db)

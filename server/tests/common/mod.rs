@@ -1,5 +1,6 @@
 //! The integration-test harness: `spawn_app()` starts the real Kanect server on
-//! a free port with a fresh SQLite database in a temporary directory, and
+//! a free port with a fresh database (SQLite in a temporary directory, or a new
+//! PostgreSQL database when `TEST_POSTGRES_URL` is set), and
 //! `Client` drives it over HTTP like a browser would (cookies, Origin header).
 //! The server task ends with the test's runtime; the directory is removed on drop.
 
@@ -20,6 +21,8 @@ pub struct TestApp {
     /// The server's file store and limits.
     pub files: std::sync::Arc<app::files::Files>,
     pub data_dir: PathBuf,
+    /// The server's `database_url` (empty: SQLite in `data_dir`).
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -36,13 +39,14 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::settings::Settings)) ->
     let mut config = server::config::load(&leptos_toml()).expect("Leptos.toml loads");
     config.settings.listen = "127.0.0.1:0".parse().unwrap();
     config.settings.data_dir = dir.path().to_path_buf();
-    config.settings.database_url = String::new();
+    config.settings.database_url = database_url().await;
     config.settings.public_origin = String::new();
     // Tests create many accounts from one address; the sign-up limits have
     // tests of their own that lower these again.
     config.settings.signups_per_ip_per_hour = 1_000_000;
     config.settings.signups_per_hour = 1_000_000;
     tweak(&mut config.settings);
+    let database_url = config.settings.database_url.clone();
     let server = server::build(config).await.expect("server starts");
     let addr = server.local_addr();
     let db = server.state().db.clone();
@@ -56,8 +60,43 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::settings::Settings)) ->
         live,
         files,
         data_dir: dir.path().to_path_buf(),
+        database_url,
         _dir: dir,
     }
+}
+
+/// The database a test's server uses: empty (the default SQLite file in
+/// its data directory), or — when `TEST_POSTGRES_URL` names a PostgreSQL
+/// server (a URL without a database name) — a fresh, empty database there.
+pub async fn database_url() -> String {
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(base) if !base.is_empty() => fresh_postgres(&base).await,
+        _ => String::new(),
+    }
+}
+
+/// Whether the tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty())
+}
+
+async fn fresh_postgres(base: &str) -> String {
+    use sea_orm::ConnectionTrait;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "kanect_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = sea_orm::Database::connect(format!("{base}/postgres"))
+        .await
+        .expect("the test PostgreSQL answers");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("a test database");
+    format!("{base}/{name}")
 }
 
 /// A browser-like client: keeps cookies, sends the page's Origin on posts.
