@@ -58,6 +58,8 @@ export default defineConfig({
       KANECT_SEND_LIMIT_PER_10S: '1000',
       KANECT_SIGNUPS_PER_IP_PER_HOUR: '100000',
       KANECT_SIGNUPS_PER_HOUR: '100000',
+      // Small, so the oversize-file test hands the browser 6 MiB, not 26.
+      KANECT_MAX_UPLOAD_MIB: '5',
       LEPTOS_SITE_ROOT: process.env.E2E_SITE ?? path.join(root, 'target/site'),
       LEPTOS_OUTPUT_NAME: 'kanect',
       LEPTOS_ENV: 'PROD',

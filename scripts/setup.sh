@@ -151,3 +151,11 @@ start_test_postgres() {
 stop_test_postgres() {
   if [ -n "${KANECT_PG_STOP:-}" ]; then eval "$KANECT_PG_STOP"; KANECT_PG_STOP=; fi
 }
+
+# Debian's NATS server, for the test of several nodes.
+ensure_nats() {
+  command -v nats-server >/dev/null && return
+  say "installing nats-server (Debian package) for the test of several nodes"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server
+}

@@ -50,6 +50,10 @@ pub struct Settings {
     /// Types people may attach (`image/*`, `application/pdf`); empty:
     /// everything (active content is only ever served as a download).
     pub upload_types: Vec<String>,
+    /// NATS server(s) the nodes of one installation share live events
+    /// through (`nats://host:4222`, comma-separated for a cluster). Empty:
+    /// one node, live events in process.
+    pub nats_url: String,
 }
 
 impl Default for Settings {
@@ -73,6 +77,7 @@ impl Default for Settings {
             max_upload_mib: 25,
             upload_quota_mib: 1024,
             upload_types: Vec::new(),
+            nats_url: String::new(),
         }
     }
 }
@@ -156,6 +161,18 @@ impl Settings {
         {
             return Err(format!(
                 "database_url = {url:?}: use sqlite:… or postgres://…"
+            ));
+        }
+        if !self.nats_url.is_empty()
+            && !self.nats_url.split(',').all(|u| {
+                ["nats://", "tls://"]
+                    .iter()
+                    .any(|p| u.trim().starts_with(p))
+            })
+        {
+            return Err(format!(
+                "nats_url = {:?}: use nats://host:4222 (comma-separated for several)",
+                self.nats_url
             ));
         }
         Ok(())

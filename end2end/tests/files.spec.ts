@@ -104,7 +104,7 @@ test('the progress bar moves, and an oversize file says why', async ({ browser }
   await amy.page.getByRole('button', { name: 'Send' }).click();
   await expect(amy.page.getByRole('log').getByRole('link', { name: /video\.bin/ })).toBeVisible();
 
-  await picker.setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(26 * 1024 * 1024, 1) });
+  await picker.setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(6 * 1024 * 1024, 1) });
   const huge = amy.page.getByRole('list', { name: 'Attachments' }).getByRole('listitem').filter({ hasText: 'huge.bin' });
   await expect(huge.getByRole('alert')).toContainText('Too large');
   await expect(huge.getByRole('button', { name: 'Retry' })).toBeVisible();

@@ -94,6 +94,8 @@ pub enum StartError {
     },
     #[error("cannot open database {url}: {source}")]
     Database { url: String, source: sea_orm::DbErr },
+    #[error("cannot use NATS: {0}")]
+    Nats(String),
 }
 
 pub async fn build(config: Config) -> Result<Server, StartError> {
@@ -124,13 +126,18 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
         db.clone(),
         Arc::downgrade(&hub),
     ));
-    let live: Arc<dyn Live> =
+    let live: Arc<dyn Live> = if settings.nats_url.is_empty() {
         InProcess::start(db.clone(), hub)
             .await
             .map_err(|source| StartError::Database {
                 url: url.clone(),
                 source,
-            })?;
+            })?
+    } else {
+        app::live::nats::Nats::start(db.clone(), hub, &settings.nats_url)
+            .await
+            .map_err(StartError::Nats)?
+    };
     let state = AppState {
         writer: Writer::start(db.clone(), live.clone()),
         send_limiter: Arc::new(SendLimiter::new(settings.send_limit_per_10s)),
@@ -164,6 +171,7 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
     let serving = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let router = health::routes(health::Readiness {
         db: state.db.clone(),
+        live: state.live.clone(),
         serving: serving.clone(),
     })
     .merge(router(state.clone(), listen));

@@ -48,7 +48,7 @@ pub enum Audience {
 }
 
 impl Audience {
-    fn columns(self) -> (Option<i32>, Option<i32>) {
+    pub(crate) fn columns(self) -> (Option<i32>, Option<i32>) {
         match self {
             Self::Members(c) => (Some(c), None),
             Self::User(u) => (None, Some(u)),
@@ -56,7 +56,7 @@ impl Audience {
         }
     }
 
-    fn from_columns(conversation: Option<i32>, user: Option<i32>) -> Option<Self> {
+    pub(crate) fn from_columns(conversation: Option<i32>, user: Option<i32>) -> Option<Self> {
         match (conversation, user) {
             (Some(c), None) => Some(Self::Members(c)),
             (None, Some(u)) => Some(Self::User(u)),

@@ -8,6 +8,9 @@
 //! after committing, or — with several nodes — its message was lost), the
 //! missing ids are read from the log. Every socket therefore sees events in
 //! id order, and a client's "last id" always means "everything up to here".
+//! With several nodes (`live::nats`) a node also learns the log's current id
+//! once a second (`Work::Committed`), so events whose broker message never
+//! came (the broker down) still arrive, from the log.
 //!
 //! Ephemeral frames (typing) go through the same task for its member cache,
 //! but are neither logged nor ordered: they reach the conversation's other
@@ -33,6 +36,9 @@ use crate::events::log::{self, Logged};
 /// How long a missing id may be outstanding before it is read from the log.
 pub const GAP_WAIT: Duration = Duration::from_millis(250);
 
+/// The most ids one read of a gap asks the log for.
+const GAP_READ_MAX: i64 = 2_000;
+
 /// What publishers hand the delivery task.
 pub enum Work {
     /// A committed event of the log.
@@ -44,6 +50,10 @@ pub enum Work {
         from: i32,
         frame: Frame,
     },
+    /// Every event up to this id is committed (the log's current id, read
+    /// by a node that shares the database with others): ids up to it that
+    /// never arrive are read from the log after `GAP_WAIT`.
+    Committed(i64),
 }
 
 /// Starts the delivery task for `hub`; returns the handle publishers use.
@@ -59,6 +69,7 @@ pub async fn start(
         hub,
         next,
         early: BTreeMap::new(),
+        committed: 0,
         members: HashMap::new(),
         gap_since: None,
     };
@@ -73,6 +84,8 @@ struct Dispatcher {
     next: i64,
     /// Events that arrived before `next`.
     early: BTreeMap<i64, Logged>,
+    /// The highest id known to be committed (`Work::Committed`).
+    committed: i64,
     /// Members of conversations, as of their last membership change.
     members: HashMap<i32, Arc<[i32]>>,
     /// When the oldest outstanding gap was noticed.
@@ -100,6 +113,7 @@ impl Dispatcher {
     async fn take(&mut self, work: Work) {
         match work {
             Work::Logged(event) => self.accept(event),
+            Work::Committed(id) => self.committed = self.committed.max(id),
             Work::Ephemeral {
                 conversation,
                 from,
@@ -127,19 +141,29 @@ impl Dispatcher {
             self.next += 1;
             self.deliver(event).await;
         }
-        self.gap_since = match (self.early.is_empty(), self.gap_since) {
+        self.gap_since = match (self.gap_end().is_none(), self.gap_since) {
             (true, _) => None,
             (false, Some(since)) => Some(since),
             (false, None) => Some(Instant::now()),
         };
     }
 
-    /// Reads the ids between `next` and the first early event from the log.
+    /// The first id after the ids outstanding from `next` on: the first early
+    /// event, or the one after the highest known committed id.
+    fn gap_end(&self) -> Option<i64> {
+        match self.early.keys().next() {
+            Some(&first) => Some(first),
+            None => (self.committed >= self.next).then_some(self.committed + 1),
+        }
+    }
+
+    /// Reads the ids between `next` and the end of the gap from the log.
     async fn fill_gap(&mut self) {
-        let Some(&first_early) = self.early.keys().next() else {
+        let Some(gap_end) = self.gap_end() else {
             self.gap_since = None;
             return;
         };
+        let first_early = gap_end.min(self.next + GAP_READ_MAX);
         match log::between(&self.db, self.next, first_early).await {
             Ok(found) => {
                 let complete = found.len() as i64 == first_early - self.next;
@@ -165,7 +189,10 @@ impl Dispatcher {
                         self.next = self.next.max(last_missing + 1);
                     }
                 }
-                self.gap_since = None;
+                // A long gap is read in parts, the next one at once.
+                self.gap_since = (first_early < gap_end)
+                    .then(|| Instant::now().checked_sub(GAP_WAIT))
+                    .flatten();
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot read missing events; retrying");

@@ -109,6 +109,8 @@ struct Inner {
     dirty: HashSet<i32>,
     /// Who the last announcement said was online.
     announced: HashSet<i32>,
+    /// Users with a socket on another node (see `live::nats`).
+    remote: HashSet<i32>,
 }
 
 impl Inner {
@@ -288,14 +290,36 @@ impl Hub {
         }
     }
 
+    /// Whether `user_id` has a socket here or on another node.
     pub fn is_online(&self, user_id: i32) -> bool {
-        self.lock().conns.contains_key(&user_id)
+        let inner = self.lock();
+        inner.conns.contains_key(&user_id) || inner.remote.contains(&user_id)
     }
 
+    /// Who has a socket here or on another node, sorted.
     pub fn online(&self) -> Vec<i32> {
+        let inner = self.lock();
+        let mut ids: Vec<i32> = inner.conns.keys().chain(&inner.remote).copied().collect();
+        drop(inner);
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Who has a socket on this node, sorted.
+    pub fn local_online(&self) -> Vec<i32> {
         let mut ids: Vec<i32> = self.lock().conns.keys().copied().collect();
         ids.sort_unstable();
         ids
+    }
+
+    /// Sets who is online on other nodes; the next presence announcement
+    /// includes the difference.
+    pub fn set_remote(&self, users: HashSet<i32>) {
+        let mut inner = self.lock();
+        let changed: Vec<i32> = inner.remote.symmetric_difference(&users).copied().collect();
+        inner.dirty.extend(changed);
+        inner.remote = users;
     }
 
     pub fn connection_count(&self) -> usize {
@@ -312,7 +336,7 @@ impl Hub {
         let dirty: Vec<i32> = inner.dirty.drain().collect();
         let (mut online, mut offline) = (Vec::new(), Vec::new());
         for user in dirty {
-            let now = inner.conns.contains_key(&user);
+            let now = inner.conns.contains_key(&user) || inner.remote.contains(&user);
             let was = inner.announced.contains(&user);
             if now && !was {
                 inner.announced.insert(user);

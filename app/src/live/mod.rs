@@ -1,6 +1,7 @@
 //! Live delivery (server only): the `Live` interface chat code publishes
 //! through, its in-process implementation (`hub` holds the sockets, `dispatch`
-//! delivers logged events to them in id order) and the watch that closes
+//! delivers logged events to them in id order), the one for several nodes
+//! (`nats`: the same, plus NATS between nodes) and the watch that closes
 //! sockets of ended sessions.
 //!
 //! This module knows nothing of chat: it moves pre-encoded frames to users.
@@ -9,6 +10,7 @@
 
 pub mod dispatch;
 pub mod hub;
+pub mod nats;
 pub mod session_watch;
 
 pub use server::{InProcess, Live};
@@ -50,6 +52,11 @@ mod server {
         fn end_session(&self, user_id: i32, session: &str);
         /// The same for every session of the user.
         fn sign_out(&self, user_id: i32);
+        /// Whether this node's live layer can serve (for `/readyz`): the
+        /// reason when it cannot.
+        fn ready(&self) -> Result<(), &'static str> {
+            Ok(())
+        }
     }
 
     /// One process: the hub and its delivery task.
@@ -66,6 +73,12 @@ mod server {
         ) -> Result<Arc<Self>, sea_orm::DbErr> {
             let events = super::dispatch::start(db, hub.clone()).await?;
             Ok(Arc::new(Self { hub, events }))
+        }
+
+        /// Hands work to the delivery task.
+        pub(super) fn send(&self, work: Work) {
+            // Fails only when the runtime is shutting down.
+            let _ = self.events.send(work);
         }
     }
 

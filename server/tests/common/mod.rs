@@ -140,6 +140,13 @@ impl TestApp {
     }
 
     pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+}
+
+impl Client {
+    /// A client of the server at `base` with no cookies yet.
+    pub fn new(base: &str) -> Client {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Client {
             http: reqwest::Client::builder()
@@ -154,8 +161,18 @@ impl TestApp {
                 .pool_idle_timeout(std::time::Duration::from_secs(10))
                 .build()
                 .unwrap(),
-            base: self.base.clone(),
+            base: base.to_owned(),
             jar,
+        }
+    }
+
+    /// The same browser (its cookies) talking to another server of the
+    /// installation (another node, on the same host name).
+    pub fn at(&self, base: &str) -> Client {
+        Client {
+            http: self.http.clone(),
+            base: base.to_owned(),
+            jar: self.jar.clone(),
         }
     }
 }
