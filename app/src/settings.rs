@@ -54,6 +54,11 @@ pub struct Settings {
     /// through (`nats://host:4222`, comma-separated for a cluster). Empty:
     /// one node, live events in process.
     pub nats_url: String,
+    /// Client addresses (or CIDR ranges) that may read `/metrics`.
+    pub metrics_allow: Vec<ipnet::IpNet>,
+    /// A bearer token that may read `/metrics` from anywhere. With neither
+    /// set, `/metrics` answers 404.
+    pub metrics_token: String,
 }
 
 impl Default for Settings {
@@ -78,6 +83,8 @@ impl Default for Settings {
             upload_quota_mib: 1024,
             upload_types: Vec::new(),
             nats_url: String::new(),
+            metrics_allow: Vec::new(),
+            metrics_token: String::new(),
         }
     }
 }
@@ -162,6 +169,9 @@ impl Settings {
             return Err(format!(
                 "database_url = {url:?}: use sqlite:… or postgres://…"
             ));
+        }
+        if !self.metrics_token.is_empty() && self.metrics_token.len() < 16 {
+            return Err("metrics_token: use at least 16 characters".into());
         }
         if !self.nats_url.is_empty()
             && !self.nats_url.split(',').all(|u| {

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod config;
 mod headers;
 mod health;
+mod metrics;
 mod origin_guard;
 pub mod serve;
 
@@ -169,11 +170,17 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
         settings: settings.clone(),
     };
     let serving = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let metrics = metrics::routes(metrics::Access {
+        settings: state.settings.clone(),
+        db: state.db.clone(),
+        live: state.live.clone(),
+    });
     let router = health::routes(health::Readiness {
         db: state.db.clone(),
         live: state.live.clone(),
         serving: serving.clone(),
     })
+    .merge(metrics)
     .merge(router(state.clone(), listen));
     Ok(Server {
         listener,

@@ -27,6 +27,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 const ADMIN_PASSWORD: &str = "root-Passphrase-for-kanect-1";
+const METRICS_TOKEN: &str = "nodes-metrics-token-0123";
 
 /// A child process, killed (`SIGKILL`) when dropped.
 struct Proc(Child);
@@ -101,6 +102,7 @@ impl Install {
             .env("KANECT_NATS_URL", &self.nats_url)
             .env("KANECT_LOG", "error")
             .env("KANECT_SEND_LIMIT_PER_10S", "1000000")
+            .env("KANECT_METRICS_TOKEN", METRICS_TOKEN)
             .env_remove("KANECT_PASSWORD")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -141,6 +143,24 @@ async fn signup(base: &str, name: &str) -> Client {
     let r = c.signup(name, GOOD_PASSWORD).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     c
+}
+
+/// Event batches `base` has received from other nodes through NATS.
+async fn nats_received(base: &str) -> f64 {
+    let text = reqwest::Client::new()
+        .get(format!("{base}/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("kanect_nats_received_total "))
+        .expect("kanect_nats_received_total")
+        .parse()
+        .unwrap()
 }
 
 /// Reads the socket until a message with `body` arrives; the message
@@ -242,6 +262,9 @@ async fn two_nodes_on_one_database_and_nats_serve_as_one() {
     typing(&mut amy_ws, &room["id"]).await;
     let seen = bob_ws.next_matching(|e| e["type"] == "typing").await;
     assert_eq!(seen["conversation_id"], room["id"]);
+    // Events crossed through NATS (not only from the log).
+    assert!(nats_received(&b).await >= 1.0);
+    assert!(nats_received(&a).await >= 1.0);
 
     // Deactivating bob through A closes his socket on B.
     let root = Client::new(&a);

@@ -152,7 +152,10 @@ pub async fn authenticate(
     }
     let attempt = throttle
         .begin(&login_key, client_ip, Instant::now())
-        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+        .map_err(|retry_after_secs| {
+            crate::metrics::refused("throttle");
+            AppError::RateLimited { retry_after_secs }
+        })?;
 
     let found = user::Entity::find()
         .filter(
@@ -175,9 +178,12 @@ pub async fn authenticate(
             }
             Ok(user)
         }
-        _ => Err(AppError::Unauthorized {
-            message: "Wrong username/email or password.".into(),
-        }),
+        _ => {
+            crate::metrics::refused("login");
+            Err(AppError::Unauthorized {
+                message: "Wrong username/email or password.".into(),
+            })
+        }
     }
 }
 

@@ -35,8 +35,11 @@ impl SignupLimiter {
     /// Takes one sign-up from `ip`'s and everyone's budget, or says how long to wait.
     pub fn check(&self, ip: IpAddr) -> Result<(), AppError> {
         let now = governor::clock::DefaultClock::default().now();
-        let refused = |wait: Duration| AppError::RateLimited {
-            retry_after_secs: wait.as_secs().max(1),
+        let refused = |wait: Duration| {
+            crate::metrics::refused("signup");
+            AppError::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            }
         };
         self.per_ip
             .check_key(&ip)

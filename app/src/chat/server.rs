@@ -46,6 +46,7 @@ impl SendLimiter {
 
     pub fn check(&self, user_id: i32) -> Result<(), AppError> {
         self.0.check_key(&user_id).map_err(|not_until| {
+            crate::metrics::refused("send");
             let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
             AppError::RateLimited {
                 retry_after_secs: wait.as_secs().max(1),

@@ -153,6 +153,7 @@ async fn register(
     socket: &mut WebSocket,
 ) -> Option<(Subscription, i64)> {
     let Ok(sub) = state.live.subscribe(owner.me.id, &owner.session, owner.ip) else {
+        crate::metrics::refused("sockets");
         close_with(
             socket,
             close::RECONNECT,
@@ -273,6 +274,7 @@ async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: We
                     match serde_json::from_str(&text) {
                         Ok(ClientFrame::Send { to, conversation_id, body, client_id, reply_to, attachments }) => {
                             if in_flight.len() >= MAX_IN_FLIGHT {
+                                crate::metrics::refused("send");
                                 let refused = frame_of(&Event::SendFailed {
                                     client_id,
                                     error: AppError::RateLimited { retry_after_secs: 1 },

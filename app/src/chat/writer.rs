@@ -80,6 +80,8 @@ pub struct NewMessage {
 
 struct Job {
     message: NewMessage,
+    /// When it reached the writer's queue.
+    queued: std::time::Instant,
     reply: oneshot::Sender<Result<Message, AppError>>,
 }
 
@@ -100,7 +102,11 @@ impl Writer {
     pub async fn send(&self, message: NewMessage) -> Result<Message, AppError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Job { message, reply })
+            .send(Job {
+                message,
+                queued: std::time::Instant::now(),
+                reply,
+            })
             .await
             .map_err(|_| AppError::Internal)?;
         answer.await.map_err(|_| AppError::Internal)?
@@ -127,7 +133,14 @@ async fn run(db: DatabaseConnection, live: Arc<dyn Live>, mut rx: mpsc::Receiver
                 }
                 directs.extend(seen);
                 live.publish(events);
+                let m = crate::metrics::metrics();
+                m.writer_batch_size.observe(batch.len() as f64);
                 for (job, answer) in batch.drain(..).zip(answers) {
+                    if answer.is_ok() {
+                        m.messages_sent.inc();
+                        m.send_commit_seconds
+                            .observe(job.queued.elapsed().as_secs_f64());
+                    }
                     let _ = job.reply.send(answer);
                 }
             }

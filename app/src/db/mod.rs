@@ -107,11 +107,31 @@ async fn lock_beside(database: std::path::PathBuf) -> Result<std::fs::File, DbEr
 /// once with "database is locked" if another connection wrote in between.
 /// Other databases start an ordinary transaction.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+    let asked = std::time::Instant::now();
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
+    crate::metrics::metrics()
+        .db_write_wait_seconds
+        .observe(asked.elapsed().as_secs_f64());
+    Ok(txn)
+}
+
+/// Connections in the pool, and how many are idle.
+pub fn pool_state(db: &DatabaseConnection) -> (u32, usize) {
+    match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+    }
 }
 
 /// The `n`th (1-based) bind parameter in hand-written SQL: `$n` on

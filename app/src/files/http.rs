@@ -157,8 +157,11 @@ async fn receive(
     if used + declared.unwrap_or(0) > files.quota_bytes {
         return Err(quota_full(files, used));
     }
-    let _running = files.start(me.id).ok_or(AppError::RateLimited {
-        retry_after_secs: 1,
+    let _running = files.start(me.id).ok_or_else(|| {
+        crate::metrics::refused("uploads");
+        AppError::RateLimited {
+            retry_after_secs: 1,
+        }
     })?;
     let _permit = files
         .uploads

@@ -41,8 +41,8 @@ const GAP_READ_MAX: i64 = 2_000;
 
 /// What publishers hand the delivery task.
 pub enum Work {
-    /// A committed event of the log.
-    Logged(Logged),
+    /// A committed event of the log, and when it was handed over.
+    Logged(Logged, Instant),
     /// A frame for the members of `conversation` other than `from`, if
     /// `from` is one of them.
     Ephemeral {
@@ -83,7 +83,7 @@ struct Dispatcher {
     /// The id to deliver next.
     next: i64,
     /// Events that arrived before `next`.
-    early: BTreeMap<i64, Logged>,
+    early: BTreeMap<i64, (Logged, Option<Instant>)>,
     /// The highest id known to be committed (`Work::Committed`).
     committed: i64,
     /// Members of conversations, as of their last membership change.
@@ -112,7 +112,7 @@ impl Dispatcher {
 
     async fn take(&mut self, work: Work) {
         match work {
-            Work::Logged(event) => self.accept(event),
+            Work::Logged(event, at) => self.accept(event, at),
             Work::Committed(id) => self.committed = self.committed.max(id),
             Work::Ephemeral {
                 conversation,
@@ -130,16 +130,25 @@ impl Dispatcher {
         }
     }
 
-    fn accept(&mut self, event: Logged) {
+    fn accept(&mut self, event: Logged, at: Instant) {
         if event.id >= self.next {
-            self.early.insert(event.id, event);
+            self.early.insert(event.id, (event, Some(at)));
         }
     }
 
     async fn deliver_ready(&mut self) {
-        while let Some(event) = self.early.remove(&self.next) {
+        let metrics = crate::metrics::metrics();
+        while let Some((event, at)) = self.early.remove(&self.next) {
             self.next += 1;
             self.deliver(event).await;
+            match at {
+                Some(at) => metrics
+                    .commit_delivery_seconds
+                    .observe(at.elapsed().as_secs_f64()),
+                None => {
+                    metrics.events_from_log.inc();
+                }
+            }
         }
         self.gap_since = match (self.gap_end().is_none(), self.gap_since) {
             (true, _) => None,
@@ -171,7 +180,7 @@ impl Dispatcher {
                     // What changed is not stored with the event: reload the
                     // members of its conversation to be safe.
                     event.members_changed = true;
-                    self.early.insert(event.id, event);
+                    self.early.insert(event.id, (event, None));
                 }
                 if !complete {
                     // Ids never committed (a database restored from a

@@ -57,6 +57,8 @@ mod server {
         fn ready(&self) -> Result<(), &'static str> {
             Ok(())
         }
+        /// Sockets open on this node, and the people they belong to.
+        fn local_counts(&self) -> (usize, usize);
     }
 
     /// One process: the hub and its delivery task.
@@ -86,7 +88,9 @@ mod server {
         fn publish(&self, events: Vec<Logged>) {
             for event in events {
                 // Fails only when the runtime is shutting down.
-                let _ = self.events.send(Work::Logged(event));
+                let _ = self
+                    .events
+                    .send(Work::Logged(event, tokio::time::Instant::now()));
             }
         }
 
@@ -121,6 +125,10 @@ mod server {
 
         fn sign_out(&self, user_id: i32) {
             self.hub.sign_out(user_id);
+        }
+
+        fn local_counts(&self) -> (usize, usize) {
+            (self.hub.connection_count(), self.hub.local_online().len())
         }
     }
 }

@@ -34,10 +34,7 @@
 use std::{
     collections::{HashMap, HashSet},
     net::IpAddr,
-    sync::{
-        Arc, Weak,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Arc, Weak},
     time::Duration,
 };
 
@@ -52,7 +49,10 @@ use super::{
     dispatch::Work,
     hub::{Frame, Hub, Refused, Subscription, Utf8Bytes},
 };
-use crate::events::log::{self, Audience, Logged};
+use crate::{
+    events::log::{self, Audience, Logged},
+    metrics::metrics,
+};
 
 const EVENTS: &str = "kanect.events";
 const TYPING: &str = "kanect.typing";
@@ -98,14 +98,12 @@ struct WirePresence {
     online: Vec<i32>,
 }
 
-/// What this node has sent and received through NATS (for `/metrics`).
-#[derive(Default)]
-pub struct Counters {
-    pub published: AtomicU64,
-    pub received: AtomicU64,
-    /// Batches not published because NATS was unreachable (other nodes read
-    /// them from the log).
-    pub dropped: AtomicU64,
+/// A batch of events as it crosses nodes.
+#[derive(Serialize, Deserialize)]
+struct WireBatch {
+    /// When it was published (ms since the epoch, the publisher's clock).
+    at: i64,
+    events: Vec<WireEvent>,
 }
 
 /// A node among several: local delivery plus NATS.
@@ -113,7 +111,6 @@ pub struct Nats {
     local: Arc<InProcess>,
     client: async_nats::Client,
     outbox: mpsc::Sender<(&'static str, bytes::Bytes)>,
-    pub counters: Arc<Counters>,
 }
 
 impl Nats {
@@ -164,14 +161,9 @@ impl Nats {
         let local = InProcess::start(db.clone(), hub.clone())
             .await
             .map_err(|e| format!("cannot read the event log: {e}"))?;
-        let counters = Arc::new(Counters::default());
         let (outbox, queued) = mpsc::channel(OUTBOX);
-        tokio::spawn(forward(client.clone(), queued, counters.clone()));
-        tokio::spawn(receive_events(
-            events,
-            Arc::downgrade(&local),
-            counters.clone(),
-        ));
+        tokio::spawn(forward(client.clone(), queued));
+        tokio::spawn(receive_events(events, Arc::downgrade(&local)));
         tokio::spawn(receive_typing(typing, Arc::downgrade(&local)));
         tokio::spawn(tail(db, Arc::downgrade(&local)));
         tokio::spawn(presence_loop(
@@ -184,13 +176,12 @@ impl Nats {
             local,
             client,
             outbox,
-            counters,
         }))
     }
 
     fn send(&self, subject: &'static str, payload: Vec<u8>) {
         if self.outbox.try_send((subject, payload.into())).is_err() {
-            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            metrics().nats_dropped.inc();
         }
     }
 }
@@ -210,7 +201,11 @@ impl Live for Nats {
                 }
             })
             .collect();
-        if let Ok(payload) = serde_json::to_vec(&wire) {
+        let batch = WireBatch {
+            at: crate::db::now_millis(),
+            events: wire,
+        };
+        if let Ok(payload) = serde_json::to_vec(&batch) {
             self.send(EVENTS, payload);
         }
         self.local.publish(events);
@@ -248,6 +243,10 @@ impl Live for Nats {
         self.local.sign_out(user_id);
     }
 
+    fn local_counts(&self) -> (usize, usize) {
+        self.local.local_counts()
+    }
+
     fn ready(&self) -> Result<(), &'static str> {
         match self.client.connection_state() {
             State::Connected => Ok(()),
@@ -261,15 +260,14 @@ impl Live for Nats {
 async fn forward(
     client: async_nats::Client,
     mut queued: mpsc::Receiver<(&'static str, bytes::Bytes)>,
-    counters: Arc<Counters>,
 ) {
     let mut warned: Option<Instant> = None;
     while let Some((subject, payload)) = queued.recv().await {
         if client.connection_state() != State::Connected {
-            counters.dropped.fetch_add(1, Ordering::Relaxed);
+            metrics().nats_dropped.inc();
             if warned.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
                 tracing::error!(
-                    dropped = counters.dropped.load(Ordering::Relaxed),
+                    dropped = metrics().nats_dropped.get(),
                     "NATS unreachable: live events are not reaching other nodes at once (they read them from the database)"
                 );
                 warned = Some(Instant::now());
@@ -278,29 +276,29 @@ async fn forward(
         }
         match client.publish(subject, payload).await {
             Ok(()) => {
-                counters.published.fetch_add(1, Ordering::Relaxed);
+                metrics().nats_published.inc();
             }
             Err(e) => {
-                counters.dropped.fetch_add(1, Ordering::Relaxed);
+                metrics().nats_dropped.inc();
                 tracing::error!(error = %e, "cannot publish to NATS");
             }
         }
     }
 }
 
-async fn receive_events(
-    mut messages: async_nats::Subscriber,
-    local: Weak<InProcess>,
-    counters: Arc<Counters>,
-) {
+async fn receive_events(mut messages: async_nats::Subscriber, local: Weak<InProcess>) {
     while let Some(message) = messages.next().await {
         let Some(local) = local.upgrade() else { return };
-        counters.received.fetch_add(1, Ordering::Relaxed);
-        let Ok(batch) = serde_json::from_slice::<Vec<WireEvent>>(&message.payload) else {
+        let Ok(batch) = serde_json::from_slice::<WireBatch>(&message.payload) else {
             tracing::warn!("an unreadable event batch from NATS; its events come from the log");
             continue;
         };
+        let m = metrics();
+        m.nats_received.inc();
+        let lag_ms = (crate::db::now_millis() - batch.at).max(0);
+        m.nats_lag_seconds.observe(lag_ms as f64 / 1000.0);
         let events = batch
+            .events
             .into_iter()
             .filter_map(|e| {
                 Some(Logged {

@@ -1,0 +1,226 @@
+//! What a node counts and measures, for Prometheus (server only).
+//!
+//! One set per process (`metrics()`), updated where things happen — the
+//! message writer, the delivery task, NATS, the log-in throttle and the
+//! limits — and read by `render`, which the server's `/metrics` route
+//! serves behind its address and token check. Gauges that describe a state
+//! (sockets, users, the database pool) are filled in at render time.
+//!
+//! Latencies are in seconds. `kanect_nats_lag_seconds` compares the
+//! publishing node's clock with the receiving node's: keep nodes on NTP.
+
+use std::sync::LazyLock;
+
+use prometheus_client::{
+    encoding::text::encode,
+    metrics::{
+        counter::Counter,
+        family::Family,
+        gauge::Gauge,
+        histogram::{Histogram, exponential_buckets},
+    },
+    registry::Registry,
+};
+
+/// Labels of a counted refusal: `what` was refused.
+pub type Refusal = Vec<(&'static str, &'static str)>;
+
+pub struct Metrics {
+    /// Messages committed by this node's writer.
+    pub messages_sent: Counter,
+    /// From a send reaching the writer to its batch's commit.
+    pub send_commit_seconds: Histogram,
+    /// Messages per writer batch (one transaction, one fsync).
+    pub writer_batch_size: Histogram,
+    /// Waiting to begin a write transaction (a pool connection, and on
+    /// SQLite the write lock).
+    pub db_write_wait_seconds: Histogram,
+    /// From a committed event being handed to the live layer on this node to
+    /// its frame being queued on the sockets here.
+    pub commit_delivery_seconds: Histogram,
+    /// Events read from the log because their live hand-over never came.
+    pub events_from_log: Counter,
+    pub nats_published: Counter,
+    pub nats_received: Counter,
+    /// Batches not published because NATS was unreachable.
+    pub nats_dropped: Counter,
+    /// From publishing on one node to receiving on another.
+    pub nats_lag_seconds: Histogram,
+    /// Requests refused: `limit` = `login` (wrong credentials), `throttle`
+    /// (log-in throttle), `rate` (send, sign-up and other rate limits),
+    /// `sockets` (too many from one address).
+    pub refused: Family<Refusal, Counter>,
+    sockets: Gauge,
+    users: Gauge,
+    pool_size: Gauge,
+    pool_idle: Gauge,
+    registry: Registry,
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+
+/// The process's metrics.
+pub fn metrics() -> &'static Metrics {
+    &METRICS
+}
+
+/// Counts one refusal of kind `limit`.
+pub fn refused(limit: &'static str) {
+    metrics()
+        .refused
+        .get_or_create(&vec![("limit", limit)])
+        .inc();
+}
+
+/// What a node reports about its state at the moment of a scrape.
+pub struct Now {
+    pub sockets: usize,
+    pub users: usize,
+    pub pool_size: u32,
+    pub pool_idle: usize,
+}
+
+/// The metrics in Prometheus' text format.
+pub fn render(now: Now) -> String {
+    let m = metrics();
+    m.sockets.set(now.sockets as i64);
+    m.users.set(now.users as i64);
+    m.pool_size.set(i64::from(now.pool_size));
+    m.pool_idle.set(now.pool_idle as i64);
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = encode(&mut out, &m.registry);
+    out
+}
+
+impl Metrics {
+    fn new() -> Self {
+        // 100 µs to ~3.3 s.
+        let latency = || Histogram::new(exponential_buckets(0.000_1, 2.0, 16));
+        let m = Self {
+            messages_sent: Counter::default(),
+            send_commit_seconds: latency(),
+            writer_batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
+            db_write_wait_seconds: latency(),
+            commit_delivery_seconds: latency(),
+            events_from_log: Counter::default(),
+            nats_published: Counter::default(),
+            nats_received: Counter::default(),
+            nats_dropped: Counter::default(),
+            nats_lag_seconds: latency(),
+            refused: Family::default(),
+            sockets: Gauge::default(),
+            users: Gauge::default(),
+            pool_size: Gauge::default(),
+            pool_idle: Gauge::default(),
+            registry: Registry::with_prefix("kanect"),
+        };
+        let mut r = Registry::with_prefix("kanect");
+        r.register(
+            "messages_sent",
+            "Messages committed by this node",
+            m.messages_sent.clone(),
+        );
+        r.register(
+            "send_commit_seconds",
+            "From a send reaching the writer to its commit",
+            m.send_commit_seconds.clone(),
+        );
+        r.register(
+            "writer_batch_size",
+            "Messages per writer transaction",
+            m.writer_batch_size.clone(),
+        );
+        r.register(
+            "db_write_wait_seconds",
+            "Waiting to begin a write transaction (pool connection, SQLite write lock)",
+            m.db_write_wait_seconds.clone(),
+        );
+        r.register(
+            "commit_delivery_seconds",
+            "From a committed event's hand-over to its frame queued on this node's sockets",
+            m.commit_delivery_seconds.clone(),
+        );
+        r.register(
+            "events_from_log",
+            "Events read from the log because their live hand-over never came",
+            m.events_from_log.clone(),
+        );
+        r.register(
+            "nats_published",
+            "Batches published to NATS",
+            m.nats_published.clone(),
+        );
+        r.register(
+            "nats_received",
+            "Event batches received from other nodes",
+            m.nats_received.clone(),
+        );
+        r.register(
+            "nats_dropped",
+            "Batches not published because NATS was unreachable",
+            m.nats_dropped.clone(),
+        );
+        r.register(
+            "nats_lag_seconds",
+            "From publishing on one node to receiving on another",
+            m.nats_lag_seconds.clone(),
+        );
+        r.register(
+            "refused",
+            "Requests refused, by limit (login, throttle, rate, sockets)",
+            m.refused.clone(),
+        );
+        r.register(
+            "sockets",
+            "Live sockets open on this node",
+            m.sockets.clone(),
+        );
+        r.register(
+            "users",
+            "People with a live socket on this node",
+            m.users.clone(),
+        );
+        r.register(
+            "db_pool_connections",
+            "Database connections open",
+            m.pool_size.clone(),
+        );
+        r.register(
+            "db_pool_idle",
+            "Database connections idle",
+            m.pool_idle.clone(),
+        );
+        Self { registry: r, ..m }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text_with_every_family() {
+        metrics().messages_sent.inc();
+        refused("rate");
+        let text = render(Now {
+            sockets: 3,
+            users: 2,
+            pool_size: 4,
+            pool_idle: 1,
+        });
+        for name in [
+            "kanect_messages_sent_total",
+            "kanect_send_commit_seconds_bucket",
+            "kanect_writer_batch_size_count",
+            "kanect_commit_delivery_seconds_sum",
+            "kanect_nats_lag_seconds_count",
+            "kanect_refused_total{limit=\"rate\"}",
+            "kanect_sockets 3",
+            "kanect_users 2",
+            "kanect_db_pool_connections 4",
+        ] {
+            assert!(text.contains(name), "{name} missing from:\n{text}");
+        }
+    }
+}
