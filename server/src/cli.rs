@@ -1,6 +1,7 @@
 //! The command line: `kanect-server` serves (the default); `create-admin` and
 //! `reset-password` manage accounts directly in the configured database, so
-//! the first admin can exist before anyone can log in. Passwords never come
+//! the first admin can exist before anyone can log in; `migrate-data` copies
+//! an installation to another database (`migrate_data`). Passwords never come
 //! from arguments: `KANECT_PASSWORD` if set, else a hidden prompt on a
 //! terminal, else one line of standard input.
 
@@ -55,10 +56,39 @@ pub enum Command {
         #[arg(long)]
         username: String,
     },
+    /// Copy a whole installation into an empty database (SQLite to
+    /// PostgreSQL): every table, ids kept, counts verified, in one
+    /// transaction. Stop the server first.
+    MigrateData {
+        /// The database to copy, e.g. sqlite://data/kanect.db
+        #[arg(long)]
+        from: String,
+        /// The empty database to fill, e.g. postgres://kanect@db/kanect
+        #[arg(long)]
+        to: String,
+        /// Copy sessions too, so nobody has to log in again.
+        #[arg(long)]
+        sessions: bool,
+    },
 }
 
 /// Runs an account command against the configured database.
 pub async fn run(command: Command, config: Config) -> ExitCode {
+    if let Command::MigrateData { from, to, sessions } = &command {
+        return match crate::migrate_data::run(from, to, *sessions).await {
+            Ok(copied) => {
+                for (table, rows) in copied {
+                    println!("{table:>16}  {rows} rows");
+                }
+                println!("Copied into {to}; every table's row count matches the source.");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("kanect: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let settings = config.settings;
     if let Err(e) = std::fs::create_dir_all(&settings.data_dir) {
         eprintln!("kanect: cannot create {}: {e}", settings.data_dir.display());
@@ -72,7 +102,9 @@ pub async fn run(command: Command, config: Config) -> ExitCode {
         }
     };
     let result = match command {
-        Command::Serve => unreachable!("serving is not an account command"),
+        Command::Serve | Command::MigrateData { .. } => {
+            unreachable!("not an account command")
+        }
         Command::CreateAdmin { username, email } => {
             let created = create_admin(&db, &username, async || {
                 let email = email.ok_or_else(|| {

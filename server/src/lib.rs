@@ -18,6 +18,7 @@ pub mod config;
 mod headers;
 mod health;
 mod metrics;
+mod migrate_data;
 mod origin_guard;
 pub mod serve;
 
