@@ -159,3 +159,43 @@ ensure_nats() {
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server
 }
+
+# nginx, only to check the shipped proxy configuration's syntax.
+ensure_nginx() {
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] && return
+  say "installing nginx (Debian package) to check deploy/nginx/kanect.conf"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-core
+}
+
+# `nginx -t` on deploy/nginx/kanect.conf (with a throw-away certificate in
+# place of the real one) and `systemd-analyze verify` on the unit.
+check_deploy_files() {
+  local tmp nginx_bin; tmp="$(mktemp -d)"
+  nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=chat.example.com \
+    -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1
+  sed -e "s#/etc/letsencrypt/live/chat.example.com/fullchain.pem#$tmp/cert.pem#" \
+      -e "s#/etc/letsencrypt/live/chat.example.com/privkey.pem#$tmp/key.pem#" \
+      "$KANECT_ROOT/deploy/nginx/kanect.conf" > "$tmp/kanect.conf"
+  cat > "$tmp/nginx.conf" <<CONF
+pid $tmp/nginx.pid;
+error_log $tmp/error.log;
+events {}
+http {
+  access_log off;
+  client_body_temp_path $tmp; proxy_temp_path $tmp; fastcgi_temp_path $tmp;
+  uwsgi_temp_path $tmp; scgi_temp_path $tmp;
+  include $tmp/kanect.conf;
+}
+CONF
+  "$nginx_bin" -t -q -p "$tmp" -c "$tmp/nginx.conf" || { rm -rf "$tmp"; die "deploy/nginx/kanect.conf: nginx -t failed"; }
+  if command -v systemd-analyze >/dev/null; then
+    sed -e "s#^ExecStart=.*#ExecStart=/bin/true#" -e "/^User=/d" -e "/^Group=/d" \
+      "$KANECT_ROOT/deploy/systemd/kanect.service" > "$tmp/kanect.service"
+    systemd-analyze verify "$tmp/kanect.service" 2>&1 | grep -v "^$" \
+      | grep -v "Failed to .*connect to bus\|System has not been booted" && { rm -rf "$tmp"; die "deploy/systemd/kanect.service: systemd-analyze verify complained"; }
+  fi
+  rm -rf "$tmp"
+  say "deploy files check out (nginx -t, systemd-analyze verify)"
+}

@@ -53,3 +53,15 @@ fn a_missing_file_is_reported() {
     let err = server::config::load(std::path::Path::new("/nonexistent/kanect.toml")).unwrap_err();
     assert!(err.contains("not found"), "{err}");
 }
+
+#[test]
+fn the_production_example_loads() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/kanect.toml");
+    let config = server::config::load(&path).expect("deploy/kanect.toml is valid");
+    let s = &config.settings;
+    assert_eq!(s.nats_url, "nats://10.0.0.21:4222");
+    assert!(s.secure_cookies);
+    assert_eq!(s.metrics_allow.len(), 1);
+    assert_eq!(s.trusted_proxies.len(), 1);
+    assert_eq!(&*config.leptos.site_root, "/opt/kanect/site");
+}

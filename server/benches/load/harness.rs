@@ -22,12 +22,31 @@ pub const PASSWORD: &str = "correct-horse-battery-9";
 pub struct ServerProcess {
     child: Child,
     pub base: String,
-    dir: tempfile::TempDir,
+    dir: Arc<tempfile::TempDir>,
+}
+
+/// Where a node keeps its data and what it shares with other nodes.
+#[derive(Clone, Default)]
+pub struct Install {
+    /// Shared by the installation's nodes (a fresh one when `None`).
+    pub dir: Option<Arc<tempfile::TempDir>>,
+    /// Empty: SQLite in the data directory.
+    pub database_url: String,
+    /// Empty: one node.
+    pub nats_url: String,
 }
 
 impl ServerProcess {
     pub async fn start() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(&Install::default()).await
+    }
+
+    /// A node of `install`.
+    pub async fn start_in(install: &Install) -> Self {
+        let dir = install
+            .dir
+            .clone()
+            .unwrap_or_else(|| Arc::new(tempfile::tempdir().expect("temp dir")));
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -44,6 +63,8 @@ impl ServerProcess {
             .env("KANECT_SIGNUPS_PER_IP_PER_HOUR", "1000000")
             .env("KANECT_SIGNUPS_PER_HOUR", "1000000")
             .env("KANECT_SOCKETS_PER_IP", "1000000")
+            .env("KANECT_DATABASE_URL", &install.database_url)
+            .env("KANECT_NATS_URL", &install.nats_url)
             .stdout(Stdio::null())
             .spawn()
             .expect("kanect-server starts");
@@ -52,12 +73,17 @@ impl ServerProcess {
             base: format!("http://127.0.0.1:{port}"),
             dir,
         };
+        // Ready: the database answers and, with NATS, it is connected.
         let deadline = Instant::now() + Duration::from_secs(30);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        let ready = format!("{}/readyz", server.base);
+        while !reqwest::get(&ready)
             .await
-            .is_err()
+            .is_ok_and(|r| r.status().is_success())
         {
-            assert!(Instant::now() < deadline, "kanect-server did not listen");
+            assert!(
+                Instant::now() < deadline,
+                "kanect-server did not become ready"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         server
@@ -122,6 +148,14 @@ pub struct User {
 }
 
 impl User {
+    /// The same person (session) talking to another node.
+    pub fn at(&self, base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            ..self.clone()
+        }
+    }
+
     pub async fn signup(base: &str, name: &str) -> Self {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()

@@ -7,12 +7,14 @@
 //! messages, and concurrent sockets with their memory. Each figure is compared
 //! with a baseline measured in the same run. `-- --quick` shrinks every
 //! scenario for a smoke run; `-- --only durable` (or `delivery`, `pages`,
-//! `assets`, `files`, `sockets`, `rooms`) runs one group. Results and reading notes: docs/performance.md.
+//! `assets`, `files`, `sockets`, `rooms`) runs one group; `nodes` (two nodes
+//! with NATS, and PostgreSQL: `scripts/bench-nodes`) runs only when named. Results and reading notes: docs/performance.md.
 
 mod assets;
 mod delivery;
 mod files;
 mod harness;
+mod nodes;
 mod pages;
 mod report;
 mod rooms;
@@ -100,6 +102,11 @@ async fn main() {
     }
     if run("sockets") {
         sockets::run(sockets).await;
+    }
+    // Needs nats-server (and BENCH_POSTGRES_URL for PostgreSQL): only
+    // when asked for (`scripts/bench-nodes`).
+    if only.as_deref() == Some("nodes") {
+        nodes::run(sizes.light_sends, sizes.durable_secs, 256).await;
     }
     if run("rooms") {
         let largest = sizes.rooms.iter().copied().max().unwrap_or(0);
