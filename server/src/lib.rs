@@ -21,6 +21,7 @@ mod metrics;
 mod migrate_data;
 mod origin_guard;
 pub mod serve;
+mod shared_limits;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -128,17 +129,23 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
         db.clone(),
         Arc::downgrade(&hub),
     ));
-    let live: Arc<dyn Live> = if settings.nats_url.is_empty() {
-        InProcess::start(db.clone(), hub)
+    let nats = if settings.nats_url.is_empty() {
+        None
+    } else {
+        Some(
+            app::live::nats::Nats::start(db.clone(), hub.clone(), &settings.nats_url)
+                .await
+                .map_err(StartError::Nats)?,
+        )
+    };
+    let live: Arc<dyn Live> = match &nats {
+        Some(nats) => nats.clone(),
+        None => InProcess::start(db.clone(), hub)
             .await
             .map_err(|source| StartError::Database {
                 url: url.clone(),
                 source,
-            })?
-    } else {
-        app::live::nats::Nats::start(db.clone(), hub, &settings.nats_url)
-            .await
-            .map_err(StartError::Nats)?
+            })?,
     };
     let state = AppState {
         writer: Writer::start(db.clone(), live.clone()),
@@ -170,6 +177,16 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
         )),
         settings: settings.clone(),
     };
+    if let Some(nats) = &nats {
+        shared_limits::share(
+            nats,
+            state.login_throttle.clone(),
+            state.send_limiter.clone(),
+            state.signup_limiter.clone(),
+        )
+        .await
+        .map_err(StartError::Nats)?;
+    }
     let serving = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let metrics = metrics::routes(metrics::Access {
         settings: state.settings.clone(),

@@ -103,6 +103,7 @@ impl Install {
             .env("KANECT_LOG", "error")
             .env("KANECT_SEND_LIMIT_PER_10S", "1000000")
             .env("KANECT_METRICS_TOKEN", METRICS_TOKEN)
+            .env("KANECT_LOGIN_MAX_FAILURES", "3")
             .env_remove("KANECT_PASSWORD")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -280,6 +281,15 @@ async fn two_nodes_on_one_database_and_nats_serve_as_one() {
     .await;
     bob_ws.expect_closed().await;
     drop(amy_ws);
+
+    // The log-in throttle counts attempts on every node: three wrong
+    // passwords for cyd spread over A and B, and B refuses the fourth.
+    for node in [&a, &b, &a] {
+        let r = Client::new(node).login("cyd", "not-Cyds-password-1").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    }
+    let r = Client::new(&b).login("cyd", "not-Cyds-password-1").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
 
     kill_a_node_under_load(&amy, &cyd, node_a, &b, &room_id).await;
     let amy = amy.at(&b);

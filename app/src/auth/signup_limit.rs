@@ -1,7 +1,8 @@
 //! How many accounts may be created per hour: per client address and in
 //! total. Checked after a sign-up's fields are valid and before its password
 //! is hashed, so typos cost nothing and a flood of sign-ups costs at most the
-//! limit's worth of hashing. In memory, per process.
+//! limit's worth of hashing. In memory; with several nodes each tells the
+//! others of every sign-up it lets through (`share_with`, `apply`).
 
 use std::{net::IpAddr, num::NonZeroU32, time::Duration};
 
@@ -14,6 +15,8 @@ use crate::error::AppError;
 pub struct SignupLimiter {
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
     total: DefaultDirectRateLimiter,
+    /// Tells the installation's other nodes (see `share_with`).
+    peers: std::sync::OnceLock<Box<dyn Fn(IpAddr) + Send + Sync>>,
 }
 
 fn per_hour(n: u32) -> Quota {
@@ -29,7 +32,19 @@ impl SignupLimiter {
         Self {
             per_ip: RateLimiter::keyed(per_hour(per_ip_per_hour)),
             total: RateLimiter::direct(per_hour(total_per_hour)),
+            peers: std::sync::OnceLock::new(),
         }
+    }
+
+    /// From now on, every sign-up let through here is also handed to `tell`.
+    pub fn share_with(&self, tell: impl Fn(IpAddr) + Send + Sync + 'static) {
+        let _ = self.peers.set(Box::new(tell));
+    }
+
+    /// Takes from the budgets what a sign-up on another node took.
+    pub fn apply(&self, ip: IpAddr) {
+        let _ = self.per_ip.check_key(&ip);
+        let _ = self.total.check();
     }
 
     /// Takes one sign-up from `ip`'s and everyone's budget, or says how long to wait.
@@ -49,6 +64,9 @@ impl SignupLimiter {
             .map_err(|n| refused(n.wait_time_from(now)))?;
         if self.per_ip.len() > 100_000 {
             self.per_ip.retain_recent();
+        }
+        if let Some(tell) = self.peers.get() {
+            tell(ip);
         }
         Ok(())
     }

@@ -14,6 +14,12 @@
 //! - A success clears the account's and the pair's record and does not count
 //!   against the address.
 //!
+//! With several nodes, each node tells the others of every attempt it begins
+//! and every success (`share_with`, `apply`: carried by NATS), so the limits
+//! hold across nodes — up to one NATS round trip (well under a millisecond
+//! on a LAN, against the ~50 ms a password hash takes) in which two nodes
+//! may each admit the last allowed attempt.
+//!
 //! Counts live in memory (a restart forgets them, erring on letting people in);
 //! at most `MAX_KEYS` keys per table, each at most a few hundred bytes, so the
 //! throttle's memory is bounded; when full of live entries, new keys are
@@ -21,9 +27,11 @@
 
 use std::{
     collections::{HashMap, VecDeque},
-    sync::Mutex,
+    sync::{Mutex, OnceLock},
     time::{Duration, Instant},
 };
+
+use serde::{Deserialize, Serialize};
 
 /// Longest wait the per-account delay imposes between two attempts.
 pub const MAX_ACCOUNT_DELAY: Duration = Duration::from_secs(60);
@@ -67,11 +75,20 @@ struct Tables {
     account: Table,
 }
 
-#[derive(Debug)]
 pub struct LoginThrottle {
     max_failures: usize,
     window: Duration,
     tables: Mutex<Tables>,
+    /// Tells the installation's other nodes (see `share_with`).
+    peers: OnceLock<Box<dyn Fn(Shared) + Send + Sync>>,
+}
+
+/// What a node tells the other nodes of its installation about log-in
+/// attempts, so the throttle counts them wherever they happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Shared {
+    Began { account: String, address: String },
+    Succeeded { account: String, address: String },
 }
 
 /// One log-in attempt's slot; report how it went.
@@ -82,12 +99,56 @@ pub struct Attempt {
     address: String,
 }
 
+impl Attempt {
+    fn new(account: &str, address: &str) -> Self {
+        Self {
+            account: account.to_owned(),
+            pair: format!("{address}|{account}"),
+            address: address.to_owned(),
+        }
+    }
+}
+
 impl LoginThrottle {
     pub fn new(max_failures: u32, window: Duration) -> Self {
         Self {
             max_failures: max_failures.max(1) as usize,
             window,
             tables: Mutex::new(Tables::default()),
+            peers: OnceLock::new(),
+        }
+    }
+
+    /// From now on, every attempt begun or succeeded here is also handed to
+    /// `tell` (which sends it to the other nodes; they `apply` it).
+    pub fn share_with(&self, tell: impl Fn(Shared) + Send + Sync + 'static) {
+        let _ = self.peers.set(Box::new(tell));
+    }
+
+    /// Counts what another node reported as if it had happened here.
+    pub fn apply(&self, shared: Shared, now: Instant) {
+        match shared {
+            Shared::Began { account, address } => {
+                let attempt = Attempt::new(&account, &address);
+                let window = self.window;
+                let mut t = self.lock();
+                let Tables {
+                    pair,
+                    address,
+                    account,
+                } = &mut *t;
+                if pair.has_room_for(&attempt.pair, now, window)
+                    && address.has_room_for(&attempt.address, now, window)
+                    && account.has_room_for(&attempt.account, now, window)
+                {
+                    pair.push(&attempt.pair, now);
+                    address.push(&attempt.address, now);
+                    account.push(&attempt.account, now);
+                }
+            }
+            Shared::Succeeded { account, address } => {
+                self.forget(&Attempt::new(&account, &address));
+            }
         }
     }
 
@@ -98,11 +159,7 @@ impl LoginThrottle {
     /// Takes a slot for an attempt on `account` from `address`, or says how
     /// many seconds to wait.
     pub fn begin(&self, account: &str, address: &str, now: Instant) -> Result<Attempt, u64> {
-        let attempt = Attempt {
-            account: account.to_owned(),
-            pair: format!("{address}|{account}"),
-            address: address.to_owned(),
-        };
+        let attempt = Attempt::new(account, address);
         let (max, window) = (self.max_failures, self.window);
         let mut t = self.lock();
         let mut wait = Duration::ZERO;
@@ -146,11 +203,28 @@ impl LoginThrottle {
         pair.push(&attempt.pair, now);
         address.push(&attempt.address, now);
         account.push(&attempt.account, now);
+        drop(t);
+        if let Some(tell) = self.peers.get() {
+            tell(Shared::Began {
+                account: attempt.account.clone(),
+                address: attempt.address.clone(),
+            });
+        }
         Ok(attempt)
     }
 
     /// The attempt succeeded: it does not count, and the account starts afresh.
     pub fn succeeded(&self, attempt: Attempt) {
+        self.forget(&attempt);
+        if let Some(tell) = self.peers.get() {
+            tell(Shared::Succeeded {
+                account: attempt.account,
+                address: attempt.address,
+            });
+        }
+    }
+
+    fn forget(&self, attempt: &Attempt) {
         let mut t = self.lock();
         t.pair.0.remove(&attempt.pair);
         t.account.0.remove(&attempt.account);
@@ -278,5 +352,55 @@ mod tests {
             t.begin("newcomer", "1.1.1.1", now + WINDOW).is_ok(),
             "stale keys make room"
         );
+    }
+
+    #[test]
+    fn attempts_told_by_other_nodes_count_and_successes_clear_them() {
+        let here = LoginThrottle::new(3, WINDOW);
+        let told = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let sink = told.clone();
+        here.share_with(move |s| sink.lock().unwrap().push(s));
+        let now = Instant::now();
+        for _ in 0..2 {
+            here.apply(
+                Shared::Began {
+                    account: "dora".into(),
+                    address: "1.2.3.4".into(),
+                },
+                now,
+            );
+        }
+        let third = here.begin("dora", "1.2.3.4", now).expect("a third attempt");
+        assert!(
+            here.begin("dora", "1.2.3.4", now).is_err(),
+            "the fourth waits"
+        );
+        here.succeeded(third);
+        assert!(here.begin("dora", "1.2.3.4", now).is_ok());
+        let began = Shared::Began {
+            account: "dora".into(),
+            address: "1.2.3.4".into(),
+        };
+        let told = told.lock().unwrap().clone();
+        assert_eq!(
+            told,
+            [
+                began.clone(),
+                Shared::Succeeded {
+                    account: "dora".into(),
+                    address: "1.2.3.4".into()
+                },
+                began
+            ]
+        );
+        // Another node's success clears this node's record too.
+        here.apply(
+            Shared::Succeeded {
+                account: "dora".into(),
+                address: "1.2.3.4".into(),
+            },
+            now,
+        );
+        assert!(here.begin("dora", "1.2.3.4", now).is_ok());
     }
 }

@@ -28,8 +28,13 @@ use crate::{
     live::Live,
 };
 
-/// Per-user send limit: `per_10s` messages in any 10 seconds.
-pub struct SendLimiter(DefaultKeyedRateLimiter<i32>);
+/// Per-user send limit: `per_10s` messages in any 10 seconds. With several
+/// nodes each tells the others of every send it lets through (`share_with`,
+/// `apply`), so the budget is one across the installation.
+pub struct SendLimiter(
+    DefaultKeyedRateLimiter<i32>,
+    std::sync::OnceLock<Box<dyn Fn(i32) + Send + Sync>>,
+);
 
 impl SendLimiter {
     pub fn new(per_10s: u32) -> Self {
@@ -41,7 +46,7 @@ impl SendLimiter {
         let quota = Quota::with_period(period)
             .expect("non-zero period")
             .allow_burst(burst);
-        Self(RateLimiter::keyed(quota))
+        Self(RateLimiter::keyed(quota), std::sync::OnceLock::new())
     }
 
     pub fn check(&self, user_id: i32) -> Result<(), AppError> {
@@ -51,7 +56,21 @@ impl SendLimiter {
             AppError::RateLimited {
                 retry_after_secs: wait.as_secs().max(1),
             }
-        })
+        })?;
+        if let Some(tell) = self.1.get() {
+            tell(user_id);
+        }
+        Ok(())
+    }
+
+    /// From now on, every send let through here is also handed to `tell`.
+    pub fn share_with(&self, tell: impl Fn(i32) + Send + Sync + 'static) {
+        let _ = self.1.set(Box::new(tell));
+    }
+
+    /// Takes from `user_id`'s budget what a send on another node took.
+    pub fn apply(&self, user_id: i32) {
+        let _ = self.0.check_key(&user_id);
     }
 }
 

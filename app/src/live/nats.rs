@@ -19,6 +19,9 @@
 //!   node it has not heard before at once (a node that just started learns
 //!   everyone's presence within a round trip).
 //!
+//! Other parts share state the same way (`broadcaster`, `listen`): the
+//! rate limits and the log-in throttle (`server::shared_limits`).
+//!
 //! Session ends need nothing here: every node reads them from the database
 //! (`session_watch`), so a sign-out or a deactivation on one node closes the
 //! sockets on all of them within a second.
@@ -177,6 +180,36 @@ impl Nats {
             client,
             outbox,
         }))
+    }
+
+    /// A function that sends a payload to the other nodes on `subject`
+    /// (dropped while NATS is unreachable), for other parts' shared state.
+    pub fn broadcaster(&self, subject: &'static str) -> Arc<dyn Fn(Vec<u8>) + Send + Sync> {
+        let outbox = self.outbox.clone();
+        Arc::new(move |payload: Vec<u8>| {
+            if outbox.try_send((subject, payload.into())).is_err() {
+                metrics().nats_dropped.inc();
+            }
+        })
+    }
+
+    /// Calls `on` with every payload other nodes send on `subject`.
+    pub async fn listen(
+        &self,
+        subject: &'static str,
+        on: impl Fn(&[u8]) + Send + 'static,
+    ) -> Result<(), String> {
+        let mut messages = self
+            .client
+            .subscribe(subject)
+            .await
+            .map_err(|e| format!("cannot subscribe to {subject}: {e}"))?;
+        tokio::spawn(async move {
+            while let Some(message) = messages.next().await {
+                on(&message.payload);
+            }
+        });
+        Ok(())
     }
 
     fn send(&self, subject: &'static str, payload: Vec<u8>) {
