@@ -328,12 +328,12 @@ async fn typing(ws: &mut Socket, conversation_id: &Value) {
         .unwrap();
 }
 
-/// amy sends to the room through node A from three senders while cyd reads
-/// on A; A is killed (`SIGKILL`) mid-run. The senders go on through node B,
-/// retrying what had no answer with the same client id, as the browser
-/// does; cyd's tab reconnects to B from the last event it had. Every
-/// acknowledged message is then stored once, and cyd's tab saw each once,
-/// in order.
+/// amy sends to the room from three senders — two through node A, one
+/// through node B, so both nodes commit at once — while cyd reads on A; A is
+/// killed (`SIGKILL`) mid-run. The senders go on through node B, retrying
+/// what had no answer with the same client id, as the browser does; cyd's
+/// tab reconnects to B from the last event it had. Every acknowledged
+/// message is then stored once, and cyd's tab saw each once, in order.
 async fn kill_a_node_under_load(amy: &Client, cyd: &Client, node_a: Proc, b: &str, room: &str) {
     const SENDERS: usize = 3;
     const EACH: usize = 60;
@@ -345,7 +345,11 @@ async fn kill_a_node_under_load(amy: &Client, cyd: &Client, node_a: Proc, b: &st
             let (amy, fallback, acked, room) =
                 (amy.at(&amy.base), amy.at(b), acked.clone(), room.to_owned());
             tokio::spawn(async move {
-                let mut node = amy;
+                let mut node = if s == SENDERS - 1 {
+                    fallback.at(&fallback.base)
+                } else {
+                    amy
+                };
                 for i in 0..EACH {
                     let id = format!("load-{s}-{i:06}");
                     let mut attempts = 0;
