@@ -65,21 +65,18 @@ pub async fn run(from: &str, to: &str, sessions: bool) -> Result<Copied, String>
     .await
     .map_err(err)?;
     copied.push(("event_counter".into(), 1));
-    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        for table in [
+    db::move_sequences_past_ids(
+        &txn,
+        &[
             "users",
             "session_ends",
             "conversations",
             "messages",
             "audit_log",
-        ] {
-            txn.execute_unprepared(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
-            ))
-            .await
-            .map_err(err)?;
-        }
-    }
+        ],
+    )
+    .await
+    .map_err(err)?;
     txn.commit().await.map_err(err)?;
     Ok(copied)
 }

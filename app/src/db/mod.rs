@@ -138,10 +138,34 @@ pub fn pool_state(db: &DatabaseConnection) -> (u32, usize) {
 /// PostgreSQL, `?` elsewhere. The few statements SeaORM's builder cannot
 /// express use it; this module is where backends differ.
 pub fn placeholder(db: &DatabaseConnection, n: usize) -> String {
-    match db.get_database_backend() {
+    placeholder_in(db.get_database_backend(), n)
+}
+
+/// `placeholder` for a backend (inside a transaction).
+pub fn placeholder_in(backend: sea_orm::DatabaseBackend, n: usize) -> String {
+    match backend {
         sea_orm::DatabaseBackend::Postgres => format!("${n}"),
         _ => "?".to_owned(),
     }
+}
+
+/// After rows were inserted with explicit ids (`migrate-data`): moves
+/// PostgreSQL's id sequences of `tables` past their largest id, so new rows
+/// get new ids. SQLite needs nothing (its next id is the largest plus one).
+pub async fn move_sequences_past_ids<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    tables: &[&str],
+) -> Result<(), DbErr> {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    for table in tables {
+        db.execute_unprepared(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// `SUM(column)` as a 64-bit integer on every backend (PostgreSQL sums a

@@ -102,10 +102,7 @@ async fn take_ids<C: ConnectionTrait>(txn: &C, n: usize) -> Result<i64, DbErr> {
         last: i64,
     }
     let backend = txn.get_database_backend();
-    let p = match backend {
-        sea_orm::DatabaseBackend::Postgres => "$1",
-        _ => "?",
-    };
+    let p = crate::db::placeholder_in(backend, 1);
     let last = Last::find_by_statement(Statement::from_sql_and_values(
         backend,
         format!("UPDATE event_counter SET last = last + {p} WHERE id = 1 RETURNING last"),
