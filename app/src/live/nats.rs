@@ -141,6 +141,10 @@ impl Nats {
                     async_nats::Event::Disconnected => tracing::error!(
                         "NATS disconnected: events from other nodes now come from the database, about a second late"
                     ),
+                    // Each failed reconnection attempt (about one a second
+                    // while NATS is down): the outage itself is logged above
+                    // and by `forward`.
+                    async_nats::Event::ClientError(e) => tracing::debug!(error = %e, "NATS"),
                     other => tracing::warn!(event = %other, "NATS"),
                 }
             })
@@ -295,10 +299,15 @@ async fn forward(
     mut queued: mpsc::Receiver<(&'static str, bytes::Bytes)>,
 ) {
     let mut warned: Option<Instant> = None;
+    let started = Instant::now();
     while let Some((subject, payload)) = queued.recv().await {
-        if client.connection_state() != State::Connected {
+        let state = client.connection_state();
+        if state != State::Connected {
             metrics().nats_dropped.inc();
-            if warned.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
+            // Pending: the first connection is still being made — an outage
+            // only if it takes longer than a node's start.
+            let outage = state == State::Disconnected || started.elapsed() >= WARN_EVERY;
+            if outage && warned.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
                 tracing::error!(
                     dropped = metrics().nats_dropped.get(),
                     "NATS unreachable: live events are not reaching other nodes at once (they read them from the database)"
