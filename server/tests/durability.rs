@@ -7,36 +7,17 @@ mod common;
 
 use std::{
     collections::{HashMap, HashSet},
-    net::TcpListener,
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use common::{Client, GOOD_PASSWORD};
+use common::{Client, GOOD_PASSWORD, Proc, free_port};
 use futures::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 
-/// The real binary serving `data` on a fixed port; killed on drop.
-struct Node(Child);
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start(data: &Path, database_url: &str, port: u16) -> Node {
+async fn start(data: &Path, database_url: &str, port: u16) -> Proc {
     use std::os::unix::process::CommandExt;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut command = Command::new(env!("CARGO_BIN_EXE_kanect-server"));
@@ -61,7 +42,7 @@ async fn start(data: &Path, database_url: &str, port: u16) -> Node {
         .stderr(Stdio::null())
         .spawn()
         .expect("kanect-server starts");
-    let node = Node(child);
+    let node = Proc(child);
     let url = format!("http://127.0.0.1:{port}/login");
     for _ in 0..200 {
         if reqwest::get(&url).await.is_ok() {

@@ -15,37 +15,18 @@ mod common;
 
 use std::{
     collections::{HashMap, HashSet},
-    net::TcpListener,
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use common::{Client, GOOD_PASSWORD, Socket, ok, post_to};
+use common::{Client, GOOD_PASSWORD, Proc, Socket, free_port, ok, post_to};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 const ADMIN_PASSWORD: &str = "root-Passphrase-for-kanect-1";
 const METRICS_TOKEN: &str = "nodes-metrics-token-0123";
-
-/// A child process, killed (`SIGKILL`) when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn nats_available() -> bool {
     let found = Command::new("nats-server")

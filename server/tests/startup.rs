@@ -6,32 +6,16 @@
 mod common;
 
 use std::{
-    net::TcpListener,
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::Duration,
 };
 
-struct Node(Child);
+use common::{Proc, free_port};
 
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn spawn(data: &Path, database_url: &str, port: u16) -> Node {
+fn spawn(data: &Path, database_url: &str, port: u16) -> Proc {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    Node(
+    Proc(
         Command::new(env!("CARGO_BIN_EXE_kanect-server"))
             .current_dir(&root)
             .env("KANECT_CONFIG", root.join("Leptos.toml"))
@@ -48,7 +32,7 @@ fn spawn(data: &Path, database_url: &str, port: u16) -> Node {
 
 /// Waits for `/healthz` on `port`, or for the process to end (`Err`: its
 /// exit status).
-async fn up(node: &mut Node, port: u16) -> Result<(), String> {
+async fn up(node: &mut Proc, port: u16) -> Result<(), String> {
     let url = format!("http://127.0.0.1:{port}/healthz");
     loop {
         if let Some(status) = node.0.try_wait().unwrap() {
@@ -67,7 +51,7 @@ async fn processes_started_together_on_one_database_all_come_up_ready() {
     let data = tempfile::tempdir().unwrap();
     let database_url = common::database_url().await;
     let ports: Vec<u16> = (0..8).map(|_| free_port()).collect();
-    let mut nodes: Vec<Node> = ports
+    let mut nodes: Vec<Proc> = ports
         .iter()
         .map(|&p| spawn(data.path(), &database_url, p))
         .collect();

@@ -482,3 +482,23 @@ async fn reply(res: reqwest::Response) -> Reply {
 }
 
 pub const GOOD_PASSWORD: &str = "correct-horse-battery-9";
+
+/// A child process (a Kanect node, a NATS server), killed when dropped —
+/// also when the test fails.
+pub struct Proc(pub std::process::Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
