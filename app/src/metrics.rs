@@ -54,10 +54,11 @@ pub struct Metrics {
     users: Gauge,
     pool_size: Gauge,
     pool_idle: Gauge,
-    registry: Registry,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+/// Every metric above under its exported name, for rendering.
+static REGISTRY: LazyLock<Registry> = LazyLock::new(|| metrics().registry());
 
 /// The process's metrics.
 pub fn metrics() -> &'static Metrics {
@@ -89,7 +90,7 @@ pub fn render(now: Now) -> String {
     m.pool_idle.set(now.pool_idle as i64);
     let mut out = String::new();
     // Writing to a String cannot fail.
-    let _ = encode(&mut out, &m.registry);
+    let _ = encode(&mut out, &REGISTRY);
     out
 }
 
@@ -97,7 +98,7 @@ impl Metrics {
     fn new() -> Self {
         // 100 µs to ~3.3 s.
         let latency = || Histogram::new(exponential_buckets(0.000_1, 2.0, 16));
-        let m = Self {
+        Self {
             messages_sent: Counter::default(),
             send_commit_seconds: latency(),
             writer_batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
@@ -113,8 +114,12 @@ impl Metrics {
             users: Gauge::default(),
             pool_size: Gauge::default(),
             pool_idle: Gauge::default(),
-            registry: Registry::with_prefix("kanect"),
-        };
+        }
+    }
+
+    /// A registry that exports these metrics (they share their values).
+    fn registry(&self) -> Registry {
+        let m = self;
         let mut r = Registry::with_prefix("kanect");
         r.register(
             "messages_sent",
@@ -191,7 +196,7 @@ impl Metrics {
             "Database connections idle",
             m.pool_idle.clone(),
         );
-        Self { registry: r, ..m }
+        r
     }
 }
 

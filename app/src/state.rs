@@ -13,7 +13,7 @@ use tower_sessions::Session;
 
 use crate::{
     auth::{signup_limit::SignupLimiter, throttle::LoginThrottle},
-    chat::{peers::PeerCache, server::SendLimiter, writer::Writer},
+    chat::{peers::PeerCache, sending::SendLimiter, writer::Writer},
     error::AppError,
     files::Files,
     live::Live,

@@ -28,7 +28,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use app::{
     App,
     auth::{session_store::DbSessionStore, signup_limit::SignupLimiter, throttle::LoginThrottle},
-    chat::{server::SendLimiter, socket, writer::Writer},
+    chat::{sending::SendLimiter, socket, writer::Writer},
     db,
     live::{InProcess, Live, hub::Hub},
     shell,

@@ -19,7 +19,7 @@ use std::{net::IpAddr, sync::Arc, time::Instant};
 
 use app::{
     auth::{signup_limit::SignupLimiter, throttle::LoginThrottle, throttle::Shared},
-    chat::server::SendLimiter,
+    chat::sending::SendLimiter,
     live::nats::Nats,
 };
 use serde::{Deserialize, Serialize};

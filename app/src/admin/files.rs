@@ -87,7 +87,7 @@ pub async fn remove(
     // Everyone in the conversation sees the message without it.
     let mut events = Vec::new();
     if let Some(message_id) = found.message_id
-        && let Some(message) = crate::chat::server::shown_message(&txn, message_id).await?
+        && let Some(message) = crate::chat::history::shown_message(&txn, message_id).await?
     {
         events.push(NewEvent::new(
             Audience::Members(message.conversation_id),

@@ -17,7 +17,7 @@ use leptos::prelude::use_context;
 use tower_sessions::Session;
 
 use super::{CurrentUser, server};
-use crate::{chat::server::latest_event_id, state::AppState};
+use crate::{chat::catch_up::latest_event_id, state::AppState};
 
 /// The resolved visitor of a page request (`None`: not logged in).
 #[derive(Clone, Debug)]

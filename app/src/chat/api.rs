@@ -43,12 +43,15 @@ pub async fn list_people() -> Result<Vec<Person>, AppError> {
 /// 50 before message id `before`.
 #[server(endpoint = "messages")]
 pub async fn fetch_messages(peer: String, before: Option<i64>) -> Result<Page, AppError> {
-    use crate::{chat::server, error::reply};
+    use crate::{
+        chat::{history, server},
+        error::reply,
+    };
     reply(
         async {
             let (state, me) = caller().await?;
             let peer = server::find_peer_any(&state.db, &me, "peer", &peer).await?;
-            server::fetch_page(&state.db, &me, &peer, before).await
+            history::fetch_page(&state.db, &me, &peer, before).await
         }
         .await,
     )
@@ -58,11 +61,11 @@ pub async fn fetch_messages(peer: String, before: Option<i64>) -> Result<Page, A
 /// the socket would have sent them: for clients catching up without one.
 #[server(endpoint = "events_since")]
 pub async fn events_since(after: i64) -> Result<Vec<String>, AppError> {
-    use crate::{chat::server, error::reply};
+    use crate::{chat::catch_up, error::reply};
     reply(
         async {
             let (state, me) = caller().await?;
-            server::events_since(&state.db, me.id, after, 500).await
+            catch_up::events_since(&state.db, me.id, after, 500).await
         }
         .await,
     )
@@ -83,7 +86,7 @@ pub async fn send_message(
     #[server(default)] attachments: String,
 ) -> Result<Message, AppError> {
     use crate::{
-        chat::server::{self, Draft, SendPath, SendTo},
+        chat::sending::{self, Draft, SendPath, SendTo},
         error::reply,
     };
     reply(
@@ -106,7 +109,7 @@ pub async fn send_message(
                 reply_to,
                 attachments: &attachments,
             };
-            server::send(path, &me, &session, to, draft).await
+            sending::send(path, &me, &session, to, draft).await
         }
         .await,
     )

@@ -19,8 +19,8 @@ use sea_orm::{
 };
 
 use super::{
-    directory, format, mention_store, model::Body, model::Event, model::Message, reactions,
-    replies, server::to_message,
+    directory, format, history::to_message, mention_store, model::Body, model::Event,
+    model::Message, reactions, replies,
 };
 use crate::{
     auth::CurrentUser,

@@ -2,10 +2,14 @@
 //!
 //! - `model`: messages, people, pages and live events (shared; also the wire format).
 //! - `api`: server functions (`/api/people`, `/api/messages`, `/api/send`,
-//!   `/api/mark_read`, `/api/events_since`), thin adapters over `server`.
+//!   `/api/mark_read`, `/api/events_since`), thin adapters over the ssr
+//!   modules below.
 //! - `room_api`: the room server functions (`/api/rooms_*`,
 //!   `/api/conversation_members`, `/api/conversation_page`) over `rooms` (ssr).
-//! - `server` (ssr): people, pages, sending, read markers; `editing` (ssr):
+//! - `server` (ssr): people, recipients, unread counts, read markers and
+//!   notification levels; `history` (ssr): pages of a conversation;
+//!   `sending` (ssr): validation, the send limit, handing to the writer;
+//!   `catch_up` (ssr): what a tab missed, from the event log; `editing` (ssr):
 //!   authors editing and deleting their messages; `directory` (ssr):
 //!   conversations and memberships, authorisation by membership; `writer`
 //!   (ssr): group commit; `peers` (ssr): recipients remembered for a few
@@ -37,11 +41,15 @@ pub mod rooms_ui;
 pub mod state;
 
 #[cfg(feature = "ssr")]
+pub mod catch_up;
+#[cfg(feature = "ssr")]
 pub mod directory;
 #[cfg(feature = "ssr")]
 pub mod editing;
 #[cfg(feature = "ssr")]
 pub mod format;
+#[cfg(feature = "ssr")]
+pub mod history;
 #[cfg(feature = "ssr")]
 pub mod mention_store;
 #[cfg(feature = "ssr")]
@@ -54,6 +62,8 @@ pub mod reactions;
 pub mod replies;
 #[cfg(feature = "ssr")]
 pub mod rooms;
+#[cfg(feature = "ssr")]
+pub mod sending;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]

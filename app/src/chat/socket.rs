@@ -42,8 +42,9 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
+    catch_up::{Missed, missed},
     model::{ClientFrame, Event},
-    server::{Missed, SendPath, SendTo, missed},
+    sending::{SendPath, SendTo},
 };
 use crate::{
     auth::{CurrentUser, server::current_user, session_store::expiry_of},
@@ -390,13 +391,13 @@ async fn send_message(state: AppState, owner: Owner, frame: SendFrame) -> Frame 
     };
     let result = match target {
         Some(target) => {
-            let draft = super::server::Draft {
+            let draft = super::sending::Draft {
                 body: &body,
                 client_id: &client_id,
                 reply_to,
                 attachments: &attachments,
             };
-            super::server::send(path, &owner.me, &owner.session, target, draft).await
+            super::sending::send(path, &owner.me, &owner.session, target, draft).await
         }
         None => Err(AppError::field("to", "Say who the message is for.")),
     };

@@ -34,10 +34,11 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    directory, format, mention_store,
+    directory, format,
+    history::to_message,
+    mention_store,
     model::{Event, Message},
     replies,
-    server::to_message,
 };
 use crate::{
     auth::session_store::live_among,

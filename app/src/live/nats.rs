@@ -35,7 +35,7 @@
 //! and resubscribes, and the log fills every gap.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{HashMap, HashSet, hash_map::Entry},
     net::IpAddr,
     sync::{Arc, Weak},
     time::Duration,
@@ -402,7 +402,12 @@ async fn presence_loop(
         let _ = outbox.try_send((PRESENCE, payload.into()));
     };
     loop {
-        let mut answer = false;
+        // What changed this turn: a node heard of for the first time is
+        // answered at once; the union of remote users is rebuilt only when a
+        // peer's set changed or a peer expired; the local set is compared
+        // each second (and when answering).
+        let (mut answer, mut tick) = (false, false);
+        let remote_changed;
         tokio::select! {
             got = messages.next() => {
                 let Some(message) = got else { return };
@@ -412,20 +417,40 @@ async fn presence_loop(
                 if p.node == node {
                     continue;
                 }
-                answer = !peers.contains_key(&p.node);
-                peers.insert(p.node, (p.online.into_iter().collect(), Instant::now()));
+                let users: HashSet<i32> = p.online.into_iter().collect();
+                match peers.entry(p.node) {
+                    Entry::Vacant(slot) => {
+                        slot.insert((users, Instant::now()));
+                        answer = true;
+                        remote_changed = true;
+                    }
+                    Entry::Occupied(mut slot) => {
+                        let (known, heard) = slot.get_mut();
+                        remote_changed = *known != users;
+                        *known = users;
+                        *heard = Instant::now();
+                    }
+                }
             }
             _ = every.tick() => {
+                let before = peers.len();
                 peers.retain(|_, (_, heard)| heard.elapsed() < PRESENCE_TTL);
+                remote_changed = peers.len() != before;
+                tick = true;
             }
         }
         let Some(hub) = hub.upgrade() else { return };
-        hub.set_remote(
-            peers
-                .values()
-                .flat_map(|(users, _)| users.iter().copied())
-                .collect(),
-        );
+        if remote_changed {
+            hub.set_remote(
+                peers
+                    .values()
+                    .flat_map(|(users, _)| users.iter().copied())
+                    .collect(),
+            );
+        }
+        if !(tick || answer) {
+            continue;
+        }
         let online = hub.local_online();
         let due = match &said {
             None => true,

@@ -32,24 +32,7 @@ pub async fn light(base: &str, n: u64) {
     }
     let rtt = Percentiles::of(rtt);
 
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let _reader = watch(bob.socket().await.expect("bob's socket"), tx);
-    let t0 = Instant::now();
-    let (mut delivery, mut ack) = (Vec::new(), Vec::new());
-    for seq in 0..n {
-        let id = stamped_id("light", seq, t0);
-        let sent = Instant::now();
-        alice.send(&bob.name, "hello", &id).await.expect("send");
-        ack.push(sent.elapsed());
-        let (got, at) = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-            .await
-            .expect("delivered within 5 s")
-            .expect("socket open");
-        assert_eq!(got, id, "delivered in order");
-        delivery.push(at - sent);
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    let (delivery, ack) = (Percentiles::of(delivery), Percentiles::of(ack));
+    let (delivery, ack) = one_in_flight(alice, bob, "light", n).await;
     let scenario = format!("Delivery, light ({n} sends, one in flight)");
     for (name, got, base) in [
         ("p50", delivery.p50, rtt.p50),
@@ -68,6 +51,36 @@ pub async fn light(base: &str, n: u64) {
         "send acknowledged (committed), p50 / p99",
         format!("{} / {}", ms(ack.p50), ms(ack.p99)),
     );
+}
+
+/// `n` sends from `sender` to `reader`, one in flight, 2 ms apart, each
+/// awaited on the reader's socket (opened at the reader's node): send →
+/// socket and send → acknowledgement.
+pub async fn one_in_flight(
+    sender: &User,
+    reader: &User,
+    tag: &str,
+    n: u64,
+) -> (Percentiles, Percentiles) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let socket = watch(reader.socket().await.expect("the reader's socket"), tx);
+    let t0 = Instant::now();
+    let (mut delivery, mut ack) = (Vec::new(), Vec::new());
+    for seq in 0..n {
+        let id = stamped_id(tag, seq, t0);
+        let sent = Instant::now();
+        sender.send(&reader.name, "hello", &id).await.expect("send");
+        ack.push(sent.elapsed());
+        let (got, at) = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("delivered within 5 s")
+            .expect("socket open");
+        assert_eq!(got, id, "delivered in order");
+        delivery.push(at - sent);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    socket.abort();
+    (Percentiles::of(delivery), Percentiles::of(ack))
 }
 
 pub async fn heavy(base: &str, rate: u64, secs: u64, pairs: usize) {

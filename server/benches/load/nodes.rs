@@ -21,7 +21,8 @@ use std::{
 };
 
 use crate::{
-    harness::{Install, Percentiles, ServerProcess, User, ms, stamped_id, watch},
+    delivery::one_in_flight,
+    harness::{Install, ServerProcess, User, ms},
     report::Report,
 };
 
@@ -136,25 +137,9 @@ async fn delivery(a: &str, b: &str, n: u64, backend: &str) {
     let users = User::many(a, "nodes", 2).await;
     let (alice, bob) = (&users[0], &users[1]);
     let mut figures = Vec::new();
-    for (label, bob_node) in [("within node A", a), ("node A → node B", b)] {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let reader = watch(bob.at(bob_node).socket().await.expect("bob's socket"), tx);
-        let t0 = Instant::now();
-        let mut delivery = Vec::new();
-        for seq in 0..n {
-            let id = stamped_id(if bob_node == a { "in" } else { "across" }, seq, t0);
-            let sent = Instant::now();
-            alice.send(&bob.name, "hello", &id).await.expect("send");
-            let (got, at) = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-                .await
-                .expect("delivered within 5 s")
-                .expect("socket open");
-            assert_eq!(got, id, "delivered in order");
-            delivery.push(at - sent);
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        reader.abort();
-        figures.push((label, Percentiles::of(delivery)));
+    for (label, tag, bob_node) in [("within node A", "in", a), ("node A → node B", "across", b)] {
+        let (delivery, _) = one_in_flight(alice, &bob.at(bob_node), tag, n).await;
+        figures.push((label, delivery));
     }
     let scenario = format!("Delivery across nodes ({n} sends, one in flight, {backend} + NATS)");
     let (within, across) = (&figures[0].1, &figures[1].1);

@@ -270,7 +270,7 @@ pub async fn page(
     before: Option<i64>,
 ) -> Result<super::model::ConversationPage, AppError> {
     let (conv, _) = membership_of(db, id, me.id).await?;
-    let (messages, has_more) = super::server::page_of(db, id, before).await?;
+    let (messages, has_more) = super::history::page_of(db, id, before).await?;
     Ok(super::model::ConversationPage {
         conversation: summary(&conv, member_count(db, id).await?),
         messages,

@@ -8,8 +8,8 @@ use sea_orm::{
 
 use crate::chat::{
     directory::{MEMBER, OWNER, ROOM, membership_of, membership_row, summary},
+    history::to_message,
     model::{Conversation, Event, Kind, Role},
-    server::to_message,
 };
 use crate::{
     auth::CurrentUser,
