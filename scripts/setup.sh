@@ -65,6 +65,55 @@ ensure_wasm_bindgen() {
   fi
 }
 
+# Checks that every file under /pkg/ the log-in page at base URL `$1` refers
+# to (script, wasm, stylesheet), and every module the script imports, is
+# served: a binary and a site that disagree on names, or a bundle built
+# without splitting, would leave the page without its app.
+check_served_assets() {
+  local base="$1" page urls u code kind imports spec
+  page="$(curl -sf "$base/login")" || die "no log-in page at $base"
+  urls="$(grep -oE '/pkg/[A-Za-z0-9._-]+' <<<"$page" | sort -u)"
+  for kind in js wasm css; do
+    grep -qE "\.$kind\$" <<<"$urls" || die "the page at $base refers to no .$kind file under /pkg/"
+  done
+  # The bundle's script imports its lazily loaded parts by relative path; an
+  # import a browser cannot resolve (the wasm-split placeholder a build
+  # without --split leaves in) would stop hydration.
+  for u in $(grep -E '\.js$' <<<"$urls"); do
+    imports="$(curl -sf "$base$u" | grep -oE '^import .* from "[^"]+"' \
+      | sed -E 's/.*from "([^"]+)"/\1/' | sort -u)"
+    for spec in $imports; do
+      case "$spec" in
+        ./*) urls="$urls"$'\n'"$(dirname "$u")/${spec#./}" ;;
+        *) die "$u imports \"$spec\", which a browser cannot load (built without --split?)" ;;
+      esac
+    done
+  done
+  for u in $urls; do
+    code="$(curl -s -o /dev/null -w '%{http_code}' "$base$u")"
+    [ "$code" = 200 ] || die "the page at $base refers to $u, which answers $code"
+  done
+  say "the page's assets are served: $(tr '\n' ' ' <<<"$urls")"
+}
+
+# Starts the server binary `$1` (with the site in target/site) on a free port
+# with an empty data directory, runs check_served_assets on it, stops it.
+check_page_assets() (
+  local server="$1" port data pid
+  port="$(free_port)"
+  data="$(mktemp -d)"
+  KANECT_LISTEN="127.0.0.1:$port" KANECT_DATA_DIR="$data" KANECT_LOG=warn \
+    LEPTOS_SITE_ROOT="$KANECT_ROOT/target/site" "$server" &
+  pid=$!
+  trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$data"' EXIT
+  for _ in $(seq 600); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/login" && break
+    kill -0 "$pid" 2>/dev/null || die "$server stopped before serving a page"
+    sleep 0.1
+  done
+  check_served_assets "http://127.0.0.1:$port"
+)
+
 ensure_node() {
   command -v npm >/dev/null && return
   say "installing Node.js and npm (Debian packages)"
