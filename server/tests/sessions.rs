@@ -150,6 +150,59 @@ async fn a_request_in_flight_cannot_bring_an_ended_session_back() {
     assert!(dora.whoami().await.is_null());
 }
 
+/// The one session's expiry and data, as stored.
+async fn stored_session(app: &TestApp) -> (i64, serde_json::Value) {
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT expires_at, data FROM sessions",
+        ))
+        .await
+        .unwrap()
+        .expect("one session");
+    let expires: i64 = row.try_get("", "expires_at").unwrap();
+    let data: String = row.try_get("", "data").unwrap();
+    (expires, serde_json::from_str(&data).unwrap())
+}
+
+#[tokio::test]
+async fn a_session_is_pushed_forward_at_most_hourly_and_ends_when_expired() {
+    let app = spawn_app().await;
+    let dora = user(&app, "dora").await;
+    // Just logged in: requests read the session and write nothing.
+    let (expires, data) = stored_session(&app).await;
+    assert_eq!(dora.whoami().await["username"], "dora");
+    assert_eq!(stored_session(&app).await, (expires, data.clone()));
+
+    // As if the last renewal were long ago and the session about to expire:
+    // the next request pushes the expiry forward again.
+    let mut old = data.clone();
+    old["renewed_at"] = json!(1);
+    let soon = app::db::now_millis() + 60_000;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE sessions SET expires_at = {soon}, data = '{old}'"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(dora.whoami().await["username"], "dora");
+    let (renewed_expiry, renewed) = stored_session(&app).await;
+    assert!(
+        renewed_expiry > soon + 86_400_000,
+        "{renewed_expiry} vs {soon}"
+    );
+    assert!(renewed["renewed_at"].as_i64().unwrap() > 1, "{renewed}");
+    assert_eq!(renewed["user_id"], data["user_id"]);
+
+    // Expired: the session no longer names anyone.
+    app.db
+        .execute_unprepared("UPDATE sessions SET expires_at = 1")
+        .await
+        .unwrap();
+    assert!(dora.whoami().await.is_null());
+}
+
 #[tokio::test]
 async fn a_socket_closes_when_its_session_expires() {
     let app = spawn_app().await;

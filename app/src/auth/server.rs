@@ -15,7 +15,7 @@ use tower_sessions::Session;
 use super::{
     CurrentUser, password,
     rules::{NewAccount, PASSWORD_MAX},
-    session_store::USER_ID_KEY,
+    session_store::{self, USER_ID_KEY},
     signup_limit::SignupLimiter,
     throttle::LoginThrottle,
 };
@@ -202,30 +202,42 @@ pub async fn end_session(session: &Session) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The logged-in user, or `None`. A session whose user was deactivated or
-/// deleted is ended on the spot. Pushes the expiry forward at most hourly.
+/// The logged-in user, or `None`: one query for the session and its user
+/// together (`session_store::user_of`). A session whose user was
+/// deactivated is ended on the spot (a deleted user's sessions went with
+/// them). Pushes the expiry forward at most hourly — only then is the
+/// session itself loaded and saved.
 pub async fn current_user(
     db: &DatabaseConnection,
     session: &Session,
 ) -> Result<Option<CurrentUser>, AppError> {
-    let Some(user_id) = session.get::<i32>(USER_ID_KEY).await? else {
+    let Some(id) = session.id() else {
         return Ok(None);
     };
-    let user = user::Entity::find_by_id(user_id).one(db).await?;
-    match user {
-        Some(u) if u.is_active => {
-            let renewed = session.get::<i64>(RENEWED_AT_KEY).await?.unwrap_or(0);
-            let now = now_millis();
-            if now - renewed > RENEW_EVERY_MS {
-                session.insert(RENEWED_AT_KEY, now).await?;
-            }
-            Ok(Some(to_current(&u)))
-        }
-        _ => {
-            session.flush().await?;
-            Ok(None)
-        }
+    let Some(u) = session_store::user_of(db, &id.to_string()).await? else {
+        return Ok(None);
+    };
+    if !u.is_active {
+        session.flush().await?;
+        return Ok(None);
     }
+    #[derive(serde::Deserialize)]
+    struct Renewal {
+        #[serde(default)]
+        renewed_at: i64,
+    }
+    let renewed = serde_json::from_str::<Renewal>(&u.data).map_or(0, |r| r.renewed_at);
+    let now = now_millis();
+    if now - renewed > RENEW_EVERY_MS {
+        session.insert(RENEWED_AT_KEY, now).await?;
+    }
+    Ok(Some(CurrentUser {
+        id: u.id,
+        username: u.username,
+        is_admin: u.role == ROLE_ADMIN,
+        share_typing: u.share_typing,
+        share_receipts: u.share_receipts,
+    }))
 }
 
 /// Like `current_user`, but an anonymous caller is an error.

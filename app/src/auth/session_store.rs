@@ -12,8 +12,9 @@
 
 use async_trait::async_trait;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, SqlErr, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use tower_sessions::{
     session::{Id, Record},
@@ -122,6 +123,47 @@ impl SessionStore for DbSessionStore {
             .await
             .map_err(backend)
     }
+}
+
+/// The account a live session is logged in as, and the session's data.
+#[derive(Debug, FromQueryResult)]
+pub struct SessionUser {
+    pub id: i32,
+    pub username: String,
+    pub role: String,
+    pub is_active: bool,
+    pub share_typing: bool,
+    pub share_receipts: bool,
+    /// The session's key/value data as JSON.
+    pub data: String,
+}
+
+/// The user session `id` is logged in as, with the session's data, in one
+/// query — what every authenticated request asks first. `None`: no such
+/// session, expired, or not logged in.
+pub async fn user_of(db: &DatabaseConnection, id: &str) -> Result<Option<SessionUser>, DbErr> {
+    let query = Query::select()
+        .columns([
+            (user::Entity, user::Column::Id),
+            (user::Entity, user::Column::Username),
+            (user::Entity, user::Column::Role),
+            (user::Entity, user::Column::IsActive),
+            (user::Entity, user::Column::ShareTyping),
+            (user::Entity, user::Column::ShareReceipts),
+        ])
+        .column((session::Entity, session::Column::Data))
+        .from(session::Entity)
+        .inner_join(
+            user::Entity,
+            Expr::col((user::Entity, user::Column::Id))
+                .equals((session::Entity, session::Column::UserId)),
+        )
+        .and_where(Expr::col((session::Entity, session::Column::Id)).eq(id))
+        .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(now_millis()))
+        .to_owned();
+    SessionUser::find_by_statement(db.get_database_backend().build(&query))
+        .one(db)
+        .await
 }
 
 /// Deletes one session; a logged-in one is recorded as ended (same transaction).

@@ -5,8 +5,9 @@
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{
-    directory,
+    directory, format, mention_store,
     model::{Message, PAGE_SIZE, Page, Quote},
+    reactions, replies,
 };
 use crate::{
     auth::CurrentUser,
@@ -71,17 +72,36 @@ pub(crate) async fn page_of(
 
 /// Fills in what a page shows of consecutive messages of one conversation:
 /// names and mentions, reactions, files, quotes and HTML.
+/// The four reads are independent and run at once (on a pool, each on its
+/// own connection), so a page waits for the slowest, not for their sum.
 async fn decorate<C: sea_orm::ConnectionTrait>(
     db: &C,
     conversation_id: i32,
     messages: &mut [Message],
 ) -> Result<(), AppError> {
-    super::mention_store::names_for_page(db, conversation_id, messages).await?;
-    super::reactions::for_page(db, conversation_id, messages).await?;
-    crate::files::records::for_page(db, conversation_id, messages).await?;
+    let (Some(first), Some(last)) = (messages.first(), messages.last()) else {
+        return Ok(());
+    };
+    let (first, last) = (first.id, last.id);
+    let senders: Vec<i32> = messages.iter().map(|m| m.sender_id).collect();
+    let answered: Vec<i64> = messages
+        .iter()
+        .filter_map(|m| m.reply.as_ref().map(|q| q.id))
+        .collect();
+    let (people, mut reactions, mut files, originals) = futures::try_join!(
+        mention_store::page_people(db, conversation_id, first, last, &senders),
+        reactions::by_message(db, conversation_id, first, last),
+        crate::files::records::for_messages(db, conversation_id, first, last),
+        replies::originals(db, answered),
+    )?;
+    people.fill(messages);
+    for m in messages.iter_mut() {
+        m.reactions = reactions.remove(&m.id).unwrap_or_default();
+        m.attachments = files.remove(&m.id).unwrap_or_default();
+    }
     let mut shown: Vec<&mut Message> = messages.iter_mut().collect();
-    super::replies::quote(db, &mut shown).await?;
-    shown.iter_mut().for_each(|m| super::format::fill(m));
+    replies::fill_quotes(&originals, &mut shown);
+    shown.iter_mut().for_each(|m| format::fill(m));
     Ok(())
 }
 
@@ -110,17 +130,18 @@ pub async fn fetch_page(
     before: Option<i64>,
 ) -> Result<Page, AppError> {
     let conv = directory::direct_between(db, me.id, peer.id).await?;
-    let (messages, has_more) = match &conv {
-        Some(c) => page_of(db, c.id, before).await?,
-        None => (Vec::new(), false),
-    };
-    let peer_read_id = match &conv {
-        Some(_) if !(me.share_receipts && peer.share_receipts) => 0,
-        Some(c) => membership::Entity::find_by_id((c.id, peer.id))
-            .one(db)
-            .await?
-            .map_or(0, |m| m.last_read_id),
-        None => 0,
+    let ((messages, has_more), peer_read_id) = match &conv {
+        None => ((Vec::new(), false), 0),
+        // The page and the peer's read marker, read at once.
+        Some(c) => futures::try_join!(page_of(db, c.id, before), async {
+            if !(me.share_receipts && peer.share_receipts) {
+                return Ok(0);
+            }
+            Ok(membership::Entity::find_by_id((c.id, peer.id))
+                .one(db)
+                .await?
+                .map_or(0, |m| m.last_read_id))
+        })?,
     };
     Ok(Page {
         peer_read_id,

@@ -118,28 +118,28 @@ pub async fn attach<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Fills in a page's sender names and mentions: two queries (the page's
-/// range of `mentions`, then the usernames of everyone involved).
-pub async fn names_for_page<C: ConnectionTrait>(
+/// The names a page of messages `first..=last` of a conversation shows:
+/// its senders' (`senders`) and those its messages mention. Two queries (the
+/// page's range of `mentions`, then the usernames of everyone involved).
+pub async fn page_people<C: ConnectionTrait>(
     db: &C,
     conversation_id: i32,
-    messages: &mut [Message],
-) -> Result<(), DbErr> {
-    let (Some(first), Some(last)) = (messages.first(), messages.last()) else {
-        return Ok(());
-    };
+    first: i64,
+    last: i64,
+    senders: &[i32],
+) -> Result<PagePeople, DbErr> {
     let mentioned: Vec<(i64, i32)> = mention::Entity::find()
         .select_only()
         .column(mention::Column::MessageId)
         .column(mention::Column::UserId)
         .filter(mention::Column::ConversationId.eq(conversation_id))
-        .filter(mention::Column::MessageId.between(first.id, last.id))
+        .filter(mention::Column::MessageId.between(first, last))
         .into_tuple()
         .all(db)
         .await?;
-    let people: HashSet<i32> = messages
+    let people: HashSet<i32> = senders
         .iter()
-        .map(|m| m.sender_id)
+        .copied()
         .chain(mentioned.iter().map(|(_, u)| *u))
         .collect();
     let names: HashMap<i32, String> = user::Entity::find()
@@ -152,23 +152,35 @@ pub async fn names_for_page<C: ConnectionTrait>(
         .await?
         .into_iter()
         .collect();
-    let mut by_message: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut mentions: HashMap<i64, Vec<String>> = HashMap::new();
     for (message_id, user_id) in mentioned {
         if let Some(name) = names.get(&user_id) {
-            by_message.entry(message_id).or_default().push(name.clone());
+            mentions.entry(message_id).or_default().push(name.clone());
         }
     }
-    for m in messages.iter_mut() {
-        if !m.system
-            && let Some(name) = names.get(&m.sender_id)
-        {
-            m.sender_name = name.clone();
-        }
-        if let Some(list) = by_message.remove(&m.id) {
-            m.mentions = list;
+    Ok(PagePeople { names, mentions })
+}
+
+/// What `page_people` found: usernames by id, mentioned names by message.
+pub struct PagePeople {
+    names: HashMap<i32, String>,
+    mentions: HashMap<i64, Vec<String>>,
+}
+
+impl PagePeople {
+    /// Fills in the sender names and mentions of the page's messages.
+    pub fn fill(mut self, messages: &mut [Message]) {
+        for m in messages.iter_mut() {
+            if !m.system
+                && let Some(name) = self.names.get(&m.sender_id)
+            {
+                m.sender_name = name.clone();
+            }
+            if let Some(list) = self.mentions.remove(&m.id) {
+                m.mentions = list;
+            }
         }
     }
-    Ok(())
 }
 
 /// Members offered when completing an `@mention`.

@@ -146,7 +146,7 @@ struct Row {
 
 /// Reactions on the messages `first..=last` of a conversation: one index
 /// range, with the reactors' names.
-async fn by_message<C: ConnectionTrait>(
+pub async fn by_message<C: ConnectionTrait>(
     db: &C,
     conversation_id: i32,
     first: i64,

@@ -82,6 +82,13 @@ pub async fn quote<C: ConnectionTrait>(db: &C, messages: &mut [&mut Message]) ->
         .iter()
         .filter_map(|m| m.reply.as_ref().map(|q| q.id));
     let found = originals(db, wanted).await?;
+    fill_quotes(&found, messages);
+    Ok(())
+}
+
+/// Fills in the quotes of the replies among `messages` from `found`
+/// (`originals` of the ids they answer).
+pub fn fill_quotes(found: &HashMap<i64, Original>, messages: &mut [&mut Message]) {
     for m in messages.iter_mut() {
         if let Some(q) = m.reply.as_mut() {
             *q = match found.get(&q.id) {
@@ -95,5 +102,4 @@ pub async fn quote<C: ConnectionTrait>(db: &C, messages: &mut [&mut Message]) ->
             };
         }
     }
-    Ok(())
 }

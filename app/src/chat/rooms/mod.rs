@@ -270,9 +270,13 @@ pub async fn page(
     before: Option<i64>,
 ) -> Result<super::model::ConversationPage, AppError> {
     let (conv, _) = membership_of(db, id, me.id).await?;
-    let (messages, has_more) = super::history::page_of(db, id, before).await?;
+    // The page and the member count, read at once.
+    let ((messages, has_more), members) = futures::try_join!(
+        super::history::page_of(db, id, before),
+        member_count(db, id),
+    )?;
     Ok(super::model::ConversationPage {
-        conversation: summary(&conv, member_count(db, id).await?),
+        conversation: summary(&conv, members),
         messages,
         has_more,
     })
