@@ -72,16 +72,16 @@ ensure_wasm_bindgen() {
 check_served_assets() {
   local base="$1" page urls u code kind imports spec
   page="$(curl -sf "$base/login")" || die "no log-in page at $base"
-  urls="$(grep -oE '/pkg/[A-Za-z0-9._-]+' <<<"$page" | sort -u)"
+  urls="$({ grep -oE '/pkg/[A-Za-z0-9._-]+' <<<"$page" || true; } | sort -u)"
   for kind in js wasm css; do
     grep -qE "\.$kind\$" <<<"$urls" || die "the page at $base refers to no .$kind file under /pkg/"
   done
   # The bundle's script imports its lazily loaded parts by relative path; an
   # import a browser cannot resolve (the wasm-split placeholder a build
   # without --split leaves in) would stop hydration.
-  for u in $(grep -E '\.js$' <<<"$urls"); do
-    imports="$(curl -sf "$base$u" | grep -oE '^import .* from "[^"]+"' \
-      | sed -E 's/.*from "([^"]+)"/\1/' | sort -u)"
+  for u in $(grep -E '\.js$' <<<"$urls" || true); do
+    imports="$(curl -sf "$base$u" | { grep -oE 'import[^;"(]*from ?"[^"]+"' || true; } \
+      | sed -E 's/.*"([^"]+)"$/\1/' | sort -u)"
     for spec in $imports; do
       case "$spec" in
         ./*) urls="$urls"$'\n'"$(dirname "$u")/${spec#./}" ;;
