@@ -4,7 +4,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 
-use super::Loaded;
+use super::history::Loaded;
 use crate::chat::{
     api::set_notify,
     model::{Kind, Notify},

@@ -1,7 +1,9 @@
 //! The conversation panel, for a direct conversation (`/dm/:username`) or a
 //! room (`/rooms/:id`): history (newest page first, older pages on scrolling
 //! up or on jumping to a quoted message), live messages, pending/failed
-//! sends with retry (`pending`), and the composer.
+//! sends with retry (`pending`), and the composer. `history` holds the
+//! pages and live messages shown, `pending` the sends in flight (`Outbox`),
+//! `reading` marks what is shown as read and places "Seen".
 //! `header` shows who or what it is (and the notification level); `item` is
 //! one entry of the history, with its `actions` (reply, react, `editor`,
 //! delete) and `reactions`; `timeline` lays out runs and day separators;
@@ -13,10 +15,12 @@ mod composer;
 mod editor;
 mod files;
 mod header;
+mod history;
 mod item;
 pub mod lazy;
 mod pending;
 mod reactions;
+mod reading;
 mod suggest;
 mod timeline;
 
@@ -26,52 +30,14 @@ use self::{
     attach::Attachments,
     composer::Composer,
     header::Header,
+    history::History,
     item::{Context, MessageItem},
-    pending::{Pending, PendingItem},
+    pending::{Outbox, Pending, PendingItem, new_client_id},
 };
 use super::{
-    api::{fetch_messages, mark_read, send_message},
-    model::{Conversation as Room, Message, Quote},
-    room_api::fetch_conversation,
+    model::Quote,
     state::{Target, typing_line, use_chat},
 };
-use crate::error::AppError;
-
-/// One page of history, whichever kind of conversation.
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Loaded {
-    /// `None`: a direct conversation that has no message yet.
-    pub conversation_id: Option<i32>,
-    /// The other person, in a direct conversation.
-    pub peer_id: Option<i32>,
-    /// How far the other person had read when the page was fetched.
-    pub peer_read_id: i64,
-    /// The room, in a room.
-    pub room: Option<Room>,
-    pub messages: Vec<Message>,
-    pub has_more: bool,
-}
-
-async fn load(target: Target, before: Option<i64>) -> Result<Loaded, AppError> {
-    match target {
-        Target::Direct(peer) => fetch_messages(peer, before).await.map(|p| Loaded {
-            conversation_id: p.conversation_id,
-            peer_id: Some(p.peer_id),
-            peer_read_id: p.peer_read_id,
-            room: None,
-            messages: p.messages,
-            has_more: p.has_more,
-        }),
-        Target::Room(id) => fetch_conversation(id, before).await.map(|p| Loaded {
-            conversation_id: Some(p.conversation.id),
-            peer_id: None,
-            peer_read_id: 0,
-            room: Some(p.conversation),
-            messages: p.messages,
-            has_more: p.has_more,
-        }),
-    }
-}
 
 /// Scrolls message `id` into the middle of the history, if it is shown.
 fn scroll_to(id: i64) {
@@ -89,32 +55,26 @@ fn scroll_to(id: i64) {
     let _ = id;
 }
 
-fn new_client_id() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let r = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
-        format!("c{:x}{:08x}{:08x}", js_sys::Date::now() as u64, r(), r())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    String::from("server-render")
-}
-
 #[component]
 pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     let chat = use_chat();
     let me = chat.me.with_value(|m| m.id);
-    let first = Resource::new(
-        move || (target.get(), chat.resync.get()),
-        |(target, _)| load(target, None),
-    );
-    let older = RwSignal::new(Vec::<Message>::new());
-    let has_more = RwSignal::new(false);
-    let loading_older = RwSignal::new(false);
-    let pending = RwSignal::new(Vec::<Pending>::new());
+    let history = History::new(target, chat);
+    let History {
+        first,
+        older,
+        has_more,
+        loading_older,
+        loaded,
+        conversation_id,
+        messages,
+        ..
+    } = history;
+    let outbox = Outbox::new(target, chat);
+    let pending = outbox.pending;
     let list: NodeRef<html::Div> = NodeRef::new();
     let stick = RwSignal::new(true);
     let unseen = RwSignal::new(false);
-    let marked = RwSignal::new(0i64);
     let editing = RwSignal::new(None::<i64>);
     let replying = RwSignal::new(None::<Quote>);
     let attachments = Attachments::new();
@@ -132,53 +92,6 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         stick.set(true);
     });
 
-    // What the header needs, kept out of `first` (on the server a resource is
-    // read inside its `<Transition>` only).
-    let loaded = RwSignal::new(None::<Loaded>);
-    Effect::new(move |_| {
-        if let Some(Ok(page)) = first.get() {
-            has_more.set(page.has_more);
-            // Live events about the room (renames, joins) apply from here on.
-            if let Some(room) = &page.room {
-                chat.rooms.update(|r| {
-                    r.entry(room.id).or_insert_with(|| room.clone());
-                });
-            }
-            loaded.set(Some(page));
-        }
-    });
-    // The conversation's id: from the page, or — when two people never
-    // talked — from the first message either of them sends.
-    let conversation_id = Memo::new(move |_| {
-        let page = first.get().and_then(Result::ok)?;
-        page.conversation_id
-            .or_else(|| page.peer_id.and_then(|p| chat.direct_with(p)))
-    });
-
-    // Everything shown: older pages, the first page, then live messages.
-    let messages = Memo::new(move |_| {
-        let Some(Ok(page)) = first.get() else {
-            return Vec::new();
-        };
-        let mut all = older.get();
-        all.extend(page.messages.iter().cloned());
-        let newest = all.last().map_or(0, |m| m.id);
-        if let Some(cid) = conversation_id.get() {
-            chat.incoming.with(|inc| {
-                all.extend(
-                    inc.iter()
-                        .filter(|m| m.id > newest && m.conversation_id == cid)
-                        .cloned(),
-                )
-            });
-        }
-        chat.deleted
-            .with(|gone| all.retain(|m| !gone.contains(&m.id)));
-        for m in all.iter_mut() {
-            chat.current(m);
-        }
-        all
-    });
     let grouped = Memo::new(move |_| messages.with(|all| timeline::runs(all)));
     let days = Memo::new(move |_| {
         if !hydrated.get() {
@@ -204,19 +117,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         })
     });
 
-    // Mark read up to the newest message from someone else.
-    Effect::new(move |_| {
-        let all = messages.get();
-        if let Some(last) = all.iter().rev().find(|m| m.sender_id != me && !m.system)
-            && last.id > marked.get_untracked()
-        {
-            marked.set(last.id);
-            let (conversation, up_to) = (last.conversation_id, last.id);
-            spawn_local(async move {
-                let _ = mark_read(conversation, up_to).await;
-            });
-        }
-    });
+    reading::mark_read_as_shown(history, me);
 
     // Keep the newest message in view unless the reader scrolled up. Whether
     // they did is decided in the frame itself: the browser dispatches a
@@ -242,32 +143,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         }
     });
 
-    // Loads the page before the oldest message shown; false when nothing
-    // was loaded (none left, another load running, or it failed).
-    let load_older = move || async move {
-        let Some(oldest) = messages.with_untracked(|all| all.first().map(|m| m.id)) else {
-            return false;
-        };
-        if loading_older.get_untracked() || !has_more.get_untracked() {
-            return false;
-        }
-        loading_older.set(true);
-        // The pane may close meanwhile: `try_` writes.
-        let loaded = match load(target.get_untracked(), Some(oldest)).await {
-            Ok(page) => {
-                has_more.try_set(page.has_more);
-                older.try_update(|o| {
-                    let mut merged = page.messages;
-                    merged.append(o);
-                    *o = merged;
-                });
-                true
-            }
-            Err(_) => false,
-        };
-        loading_older.try_set(false);
-        loaded
-    };
+    let load_older = move || history.load_older();
 
     let on_scroll = move |_| {
         let Some(el) = list.get() else { return };
@@ -294,14 +170,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     // history ends), then scrolls to it and highlights it for a moment.
     let jump = Callback::new(move |id: i64| {
         spawn_local(async move {
-            loop {
-                let oldest = messages.with_untracked(|all| all.first().map(|m| m.id));
-                let present = messages.with_untracked(|all| all.iter().any(|m| m.id == id));
-                let more = has_more.try_get_untracked().unwrap_or(false);
-                if present || !more || oldest.is_none_or(|o| o < id) || !load_older().await {
-                    break;
-                }
-            }
+            history.reveal(id).await;
             stick.try_set(false);
             highlighted.try_set(Some(id));
             request_animation_frame(move || scroll_to(id));
@@ -316,38 +185,6 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         });
     });
 
-    let deliver = move |p: Pending| {
-        let (to, room) = match target.get_untracked() {
-            Target::Direct(peer) => (peer, None),
-            Target::Room(id) => (String::new(), Some(id)),
-        };
-        spawn_local(async move {
-            // The pane may have closed meanwhile: `try_` writes.
-            let ids: Vec<String> = p.attachments.iter().map(|a| a.id.clone()).collect();
-            match send_message(
-                to,
-                room,
-                p.body.clone(),
-                p.client_id.clone(),
-                p.reply_to,
-                ids.join(","),
-            )
-            .await
-            {
-                Ok(message) => {
-                    pending.try_update(|v| v.retain(|x| x.client_id != p.client_id));
-                    chat.add_message(message);
-                }
-                Err(_) => {
-                    pending.try_update(|v| {
-                        if let Some(x) = v.iter_mut().find(|x| x.client_id == p.client_id) {
-                            x.failed = true;
-                        }
-                    });
-                }
-            }
-        });
-    };
     let on_send = move |body: String| {
         let p = Pending {
             client_id: new_client_id(),
@@ -358,9 +195,8 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         };
         attachments.clear();
         replying.set(None);
-        pending.update(|v| v.push(p.clone()));
         stick.set(true);
-        deliver(p);
+        outbox.send(p);
     };
     let archived = Signal::derive(move || {
         let id = conversation_id.get();
@@ -372,27 +208,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         })
     });
     let is_room = Signal::derive(move || matches!(target.get(), Target::Room(_)));
-    // "Seen" goes under the newest of one's own messages the other person
-    // (direct conversations only) has read.
-    let seen_id = Memo::new(move |_| {
-        let (cid, fetched) = loaded.with(|l| {
-            l.as_ref()
-                .filter(|l| l.room.is_none())
-                .map(|l| (l.conversation_id, l.peer_read_id))
-        })?;
-        let live = conversation_id
-            .get()
-            .or(cid)
-            .and_then(|c| chat.seen.with(|s| s.get(&c).copied()))
-            .unwrap_or(0);
-        let up_to = fetched.max(live);
-        messages.with(|all| {
-            all.iter()
-                .rev()
-                .find(|m| m.sender_id == me && !m.system && m.id <= up_to)
-                .map(|m| m.id)
-        })
-    });
+    let seen_id = reading::seen_id(history, chat, me);
     // Up arrow in an empty composer: edit the newest message of one's own.
     let edit_last = move |_: ()| {
         let last = messages.with_untracked(|all| {
@@ -406,14 +222,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         }
     };
 
-    let retry = Callback::new(move |again: Pending| {
-        pending.update(|v| {
-            if let Some(x) = v.iter_mut().find(|x| x.client_id == again.client_id) {
-                x.failed = false;
-            }
-        });
-        deliver(again);
-    });
+    let retry = Callback::new(move |again: Pending| outbox.retry(again));
     let cx = Context {
         in_room: is_room,
         editing,
