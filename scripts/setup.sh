@@ -148,16 +148,18 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# The first load's budget: main wasm + js + css of the built site, brotli as served
-# (the .br files the release build made). Fails when the bundle outgrows it.
-# Kanect aims at 250 KB; the budget is set just above today's bundle so any
-# growth fails CI, and is lowered as the bundle shrinks.
-BUNDLE_BUDGET_BYTES=436000
+# The first load's budget: main wasm + js + css of the built site and the
+# chunk loader the main script imports, brotli as served (the .br files the
+# release build made). Fails when the bundle outgrows it. Kanect aims at
+# 250 KB; the budget is set just above today's bundle so any growth fails CI,
+# and is lowered as the bundle shrinks.
+BUNDLE_BUDGET_BYTES=345000
 check_bundle_budget() {
   local dir="$KANECT_ROOT/target/site/pkg" total=0 size f
-  # The main chunk only: lazily loaded chunks (chunk_*.wasm, the admin
-  # console's pages) are fetched when first needed.
-  for f in "$dir"/kanect.*.wasm.br "$dir"/kanect.*.js.br "$dir"/kanect.*.css.br; do
+  # The main chunk and its loader only: lazily loaded chunks (a conversation,
+  # the room screens, the admin console's pages) are fetched when first
+  # needed (`end2end/tests/addresses.spec.ts` checks what `/` fetches).
+  for f in "$dir"/kanect.*.wasm.br "$dir"/kanect.*.js.br "$dir"/kanect.*.css.br "$dir"/__wasm_split.*.js.br; do
     [ -e "$f" ] || die "missing precompressed asset in $dir (build with --release --precompress)"
     size=$(stat -c %s "$f"); total=$((total + size))
     printf '  %-40s %8d B brotli\n' "$(basename "$f")" "$size"

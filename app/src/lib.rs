@@ -51,7 +51,7 @@ use crate::{
         },
     },
     auth::pages::{LoginPage, SignupPage},
-    chat::{ChatPage, OldChatLink},
+    chat::{BrowseRoute, ChatPage, ConversationRoute, NewRoomRoute, OldChatLink, Welcome},
     layout::{NotFound, TopBar},
 };
 
@@ -121,12 +121,16 @@ fn Frame() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     // Async: rendered whole before the response starts, so a
                     // redirect (anonymous visitor, logged-in visitor) is a real 302.
-                    // The chat view reads the address itself (`chat::page`).
-                    <Route path=path!("/") view=ChatPage ssr=SsrMode::Async />
-                    <Route path=path!("/dm/:username") view=ChatPage ssr=SsrMode::Async />
-                    <Route path=path!("/rooms") view=ChatPage ssr=SsrMode::Async />
-                    <Route path=path!("/rooms/new") view=ChatPage ssr=SsrMode::Async />
-                    <Route path=path!("/rooms/:id") view=ChatPage ssr=SsrMode::Async />
+                    // The chat view (`chat::page`): the sidebar, and each
+                    // pane a child route; the conversation and the room
+                    // screens are lazily loaded chunks.
+                    <ParentRoute path=path!("") view=ChatPage ssr=SsrMode::Async>
+                        <Route path=path!("/") view=Welcome ssr=SsrMode::Async />
+                        <Route path=path!("/dm/:username") view={Lazy::<ConversationRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/rooms") view={Lazy::<BrowseRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/rooms/new") view={Lazy::<NewRoomRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/rooms/:id") view={Lazy::<ConversationRoute>::new()} ssr=SsrMode::Async />
+                    </ParentRoute>
                     <Route path=path!("/chats/:username") view=OldChatLink ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />

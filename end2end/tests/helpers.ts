@@ -32,12 +32,17 @@ export function takeProblems(): string[] {
 }
 
 /** Waits until the wasm has hydrated the page: the app marks <body> when it
- * is done. The suite runs against the release build (a few hundred KB,
- * precompressed), which hydrates in well under a second even on a busy machine;
- * the generous timeout only bounds a real failure. */
+ * is done, and an open conversation panel (lazily loaded code) marks itself
+ * once its chunk has loaded and hydrated. The suite runs against the release
+ * build (a few hundred KB, precompressed), which hydrates in well under a
+ * second even on a busy machine; the generous timeout only bounds a real
+ * failure. */
 export async function hydrated(page: Page) {
   watch(page);
   await expect(page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 15_000 });
+  await expect(page.locator('section[aria-label="Conversation"]:not([data-hydrated])')).toHaveCount(0, {
+    timeout: 15_000,
+  });
 }
 
 export async function signUp(page: Page, username: string, password = PASSWORD) {

@@ -221,12 +221,10 @@ pub async fn current_user(
         session.flush().await?;
         return Ok(None);
     }
-    #[derive(serde::Deserialize)]
-    struct Renewal {
-        #[serde(default)]
-        renewed_at: i64,
-    }
-    let renewed = serde_json::from_str::<Renewal>(&u.data).map_or(0, |r| r.renewed_at);
+    let renewed = serde_json::from_str::<serde_json::Value>(&u.data)
+        .ok()
+        .and_then(|data| data.get(RENEWED_AT_KEY)?.as_i64())
+        .unwrap_or(0);
     let now = now_millis();
     if now - renewed > RENEW_EVERY_MS {
         session.insert(RENEWED_AT_KEY, now).await?;

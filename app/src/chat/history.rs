@@ -88,17 +88,15 @@ async fn decorate<C: sea_orm::ConnectionTrait>(
         .iter()
         .filter_map(|m| m.reply.as_ref().map(|q| q.id))
         .collect();
-    let (people, mut reactions, mut files, originals) = futures::try_join!(
+    let (people, reacted, files, originals) = futures::try_join!(
         mention_store::page_people(db, conversation_id, first, last, &senders),
         reactions::by_message(db, conversation_id, first, last),
         crate::files::records::for_messages(db, conversation_id, first, last),
         replies::originals(db, answered),
     )?;
     people.fill(messages);
-    for m in messages.iter_mut() {
-        m.reactions = reactions.remove(&m.id).unwrap_or_default();
-        m.attachments = files.remove(&m.id).unwrap_or_default();
-    }
+    reactions::fill(reacted, messages);
+    crate::files::records::fill(files, messages);
     let mut shown: Vec<&mut Message> = messages.iter_mut().collect();
     replies::fill_quotes(&originals, &mut shown);
     shown.iter_mut().for_each(|m| format::fill(m));

@@ -71,4 +71,6 @@ pub mod socket;
 #[cfg(feature = "ssr")]
 pub mod writer;
 
-pub use page::{ChatPage, OldChatLink};
+pub use conversation::lazy::ConversationRoute;
+pub use page::{ChatPage, OldChatLink, Welcome};
+pub use rooms_ui::lazy::{BrowseRoute, NewRoomRoute};

@@ -1,14 +1,17 @@
 //! The chat view: the sidebar (Rooms, then Direct messages) on the left, and
 //! on the right what the address names — `/dm/:username`, `/rooms/:id`,
-//! `/rooms` (browse), `/rooms/new`, or a welcome at `/`. On a phone the
-//! sidebar and the pane are separate screens (the pane has a back link).
-//! Anonymous visitors are sent to `/login` (on the server with a real
-//! redirect: the server knows the visitor before it renders). Old
-//! `/chats/:username` links redirect to `/dm/:username`.
+//! `/rooms` (browse), `/rooms/new`, or a welcome at `/`. `ChatPage` is the
+//! parent route of those addresses; each pane is a child route, the
+//! conversation and the room screens lazily loaded (`conversation::lazy`,
+//! `rooms_ui::lazy`). On a phone the sidebar and the pane are separate
+//! screens (the pane has a back link). Anonymous visitors are sent to
+//! `/login` (on the server with a real redirect: the server knows the visitor
+//! before it renders). Old `/chats/:username` links redirect to
+//! `/dm/:username`.
 
 use leptos::prelude::*;
 use leptos_router::{
-    components::Redirect,
+    components::{Outlet, Redirect},
     hooks::{use_location, use_params_map},
 };
 
@@ -17,10 +20,7 @@ use super::{
     conversation::Conversation,
     people::PeoplePanel,
     privacy_ui::PrivacySettings,
-    rooms_ui::{
-        RoomsPanel,
-        lazy::{browse_rooms, new_room},
-    },
+    rooms_ui::RoomsPanel,
     state::{Chat, Target},
 };
 use crate::{auth::CurrentUser, session::use_auth};
@@ -30,15 +30,6 @@ use crate::{auth::CurrentUser, session::use_auth};
 enum Pane {
     Welcome,
     Open(Target),
-    Browse,
-    NewRoom,
-    Missing,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shown {
-    Welcome,
-    Conversation,
     Browse,
     NewRoom,
     Missing,
@@ -66,6 +57,7 @@ pub fn OldChatLink() -> impl IntoView {
     view! { <Redirect path=format!("/dm/{name}") /> }
 }
 
+/// The parent route of the chat view's addresses.
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let auth = use_auth();
@@ -103,20 +95,6 @@ fn ChatLayout(me: CurrentUser) -> impl IntoView {
     });
     let location = use_location();
     let pane = Memo::new(move |_| location.pathname.with(|p| pane_of(p)));
-    // Which component the pane holds changes less often than what it shows:
-    // moving between conversations keeps the one `Conversation` and changes
-    // its `target`, which always names the last conversation opened.
-    let shown = Memo::new(move |_| match pane.get() {
-        Pane::Welcome => Shown::Welcome,
-        Pane::Open(_) => Shown::Conversation,
-        Pane::Browse => Shown::Browse,
-        Pane::NewRoom => Shown::NewRoom,
-        Pane::Missing => Shown::Missing,
-    });
-    let target = Memo::new(move |last: Option<&Target>| match pane.get() {
-        Pane::Open(t) => t,
-        _ => last.cloned().unwrap_or(Target::Room(0)),
-    });
     let filter = RwSignal::new(String::new());
     let current_person = Signal::derive(move || match pane.get() {
         Pane::Open(Target::Direct(name)) => Some(name),
@@ -142,33 +120,48 @@ fn ChatLayout(me: CurrentUser) -> impl IntoView {
                 <PrivacySettings />
             </nav>
             <UnreadTitle />
-            {move || match shown.get() {
-                Shown::Conversation => view! { <Conversation target=target /> }.into_any(),
-                // Lazily loaded code (`rooms_ui::lazy`).
-                Shown::Browse => view! {
-                    <Suspense fallback=|| view! { <section class="conversation"><p class="loading">"Loading…"</p></section> }>
-                        {Suspend::new(async { browse_rooms().await })}
-                    </Suspense>
-                }.into_any(),
-                Shown::NewRoom => view! {
-                    <Suspense fallback=|| view! { <section class="conversation"><p class="loading">"Loading…"</p></section> }>
-                        {Suspend::new(async { new_room().await })}
-                    </Suspense>
-                }.into_any(),
-                Shown::Welcome => view! {
-                    <section class="conversation welcome">
-                        <h2>"Kanect"</h2>
-                        <p>"Be in touch with your favourite people."</p>
-                    </section>
-                }.into_any(),
-                Shown::Missing => view! {
-                    <section class="conversation welcome">
-                        <h2>"Nothing here"</h2>
-                        <p>"This conversation does not exist, or you are not in it."</p>
-                    </section>
-                }.into_any(),
-            }}
+            <Outlet />
         </div>
+    }
+}
+
+/// The pane at `/`.
+#[component]
+pub fn Welcome() -> impl IntoView {
+    view! {
+        <section class="conversation welcome">
+            <h2>"Kanect"</h2>
+            <p>"Be in touch with your favourite people."</p>
+        </section>
+    }
+}
+
+fn missing() -> impl IntoView {
+    view! {
+        <section class="conversation welcome">
+            <h2>"Nothing here"</h2>
+            <p>"This conversation does not exist, or you are not in it."</p>
+        </section>
+    }
+}
+
+/// The pane at `/dm/:username` and `/rooms/:id` (lazily loaded, with the
+/// conversation's code). Moving between conversations keeps the one
+/// `Conversation` and changes its `target`, which always names the last
+/// conversation the address named.
+#[component]
+pub fn OpenConversation() -> impl IntoView {
+    let location = use_location();
+    let pane = Memo::new(move |_| location.pathname.with(|p| pane_of(p)));
+    let target = Memo::new(move |last: Option<&Target>| match pane.get() {
+        Pane::Open(t) => t,
+        _ => last.cloned().unwrap_or(Target::Room(0)),
+    });
+    let open = Memo::new(move |_| matches!(pane.get(), Pane::Open(_)));
+    view! {
+        <Show when=move || open.get() fallback=missing>
+            <Conversation target=target />
+        </Show>
     }
 }
 

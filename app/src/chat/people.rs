@@ -45,9 +45,9 @@ pub fn PeoplePanel(
     filter: Signal<String>,
 ) -> impl IntoView {
     let chat = use_chat();
-    // Refetched on `resync`, and when someone not on the list writes (they
-    // joined after the list was fetched: their direct conversation arrived
-    // live) — once per such person.
+    // Refetched on `resync`, and when someone not on the list writes or
+    // comes online (they joined after the list was fetched: their direct
+    // conversation or their presence arrived live) — once per such person.
     let newcomers = RwSignal::new(0u32);
     let people = Resource::new(
         move || (chat.resync.get(), newcomers.get()),
@@ -56,13 +56,17 @@ pub fn PeoplePanel(
     let asked = StoredValue::new(std::collections::HashSet::<i32>::new());
     Effect::new(move |_| {
         let Some(Ok(list)) = people.get() else { return };
+        let me = chat.me.with_value(|m| m.id);
         let unknown: Vec<i32> = chat.directs.with(|directs| {
-            directs
-                .keys()
-                .filter(|id| !list.iter().any(|p| p.id == **id))
-                .filter(|id| !asked.with_value(|a| a.contains(*id)))
-                .copied()
-                .collect()
+            chat.online.with(|online| {
+                directs
+                    .keys()
+                    .chain(online.iter().filter(|id| **id != me))
+                    .filter(|id| !list.iter().any(|p| p.id == **id))
+                    .filter(|id| !asked.with_value(|a| a.contains(*id)))
+                    .copied()
+                    .collect()
+            })
         });
         if !unknown.is_empty() {
             asked.update_value(|a| a.extend(unknown));

@@ -195,13 +195,18 @@ pub async fn for_page<C: ConnectionTrait>(
     let (Some(first), Some(last)) = (messages.first(), messages.last()) else {
         return Ok(());
     };
-    let mut found = by_message(db, conversation_id, first.id, last.id).await?;
+    let found = by_message(db, conversation_id, first.id, last.id).await?;
+    fill(found, messages);
+    Ok(())
+}
+
+/// Hands each message its reactions from `found` (as `by_message` read them).
+pub fn fill(mut found: HashMap<i64, Vec<Reaction>>, messages: &mut [Message]) {
     for m in messages.iter_mut() {
         if let Some(list) = found.remove(&m.id) {
             m.reactions = list;
         }
     }
-    Ok(())
 }
 
 /// Emoji offered per search, at most.

@@ -132,13 +132,21 @@ pub async fn for_page<C: ConnectionTrait>(
     let (Some(first), Some(last)) = (messages.first(), messages.last()) else {
         return Ok(());
     };
-    let mut found = for_messages(db, conversation_id, first.id, last.id).await?;
+    let found = for_messages(db, conversation_id, first.id, last.id).await?;
+    fill(found, messages);
+    Ok(())
+}
+
+/// Hands each message its files from `found` (as `for_messages` read them).
+pub fn fill(
+    mut found: HashMap<i64, Vec<Attachment>>,
+    messages: &mut [crate::chat::model::Message],
+) {
     for m in messages.iter_mut() {
         if let Some(list) = found.remove(&m.id) {
             m.attachments = list;
         }
     }
-    Ok(())
 }
 
 /// Deletes the rows matching `which` and then every blob no row uses any

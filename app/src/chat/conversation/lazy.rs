@@ -1,8 +1,27 @@
-//! The conversation's on-demand parts as lazily loaded code (with `cargo
-//! leptos --split`, separate wasm chunks fetched when first opened): the
-//! reaction picker, the message editor and the privacy settings.
+//! The conversation's code as lazily loaded chunks (with `cargo leptos
+//! --split`, separate wasm files fetched when first needed): the panel
+//! itself, as a lazy route (`/dm/:username`, `/rooms/:id`) — so the first
+//! load of `/` carries only the sidebar, and a page served at a conversation
+//! loads its chunk before it hydrates — and, within it, the reaction picker,
+//! the message editor and the privacy settings.
 
 use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
+
+/// The conversation panel's route.
+pub struct ConversationRoute;
+
+#[lazy_route]
+impl LazyRoute for ConversationRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(this: Self) -> AnyView {
+        let _ = this;
+        view! { <crate::chat::page::OpenConversation /> }.into_any()
+    }
+}
 
 /// The reaction picker for `message_id`.
 #[lazy]

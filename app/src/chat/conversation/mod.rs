@@ -238,6 +238,9 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
         <section
             class="conversation"
             aria-label="Conversation"
+            // Marks the panel interactive (its code is loaded lazily, after
+            // the page itself has hydrated).
+            data-hydrated=move || hydrated.get().then_some("")
             on:dragover=move |ev| ev.prevent_default()
             on:drop=move |ev: leptos::ev::DragEvent| {
                 ev.prevent_default();

@@ -1,0 +1,62 @@
+// Every address of the chat view works when opened directly (a bookmark, a
+// reload), including the panes whose code is lazily loaded; and the first
+// load of `/` fetches the main bundle only, while a conversation's address
+// also fetches the conversation's chunk before the page hydrates.
+import { expect, Page, test } from './fixtures';
+import { hydrated, person, say } from './helpers';
+
+/** The `/pkg/` files the page fetches while `load` runs. */
+async function fetchedAssets(page: Page, load: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const record = (res: { url(): string }) => {
+    const path = new URL(res.url()).pathname;
+    if (path.startsWith('/pkg/')) seen.push(path.slice('/pkg/'.length));
+  };
+  page.on('response', record);
+  await load();
+  page.off('response', record);
+  return seen;
+}
+
+test('every chat address hydrates when opened directly', async ({ browser }) => {
+  const amy = await person(browser, 'amy');
+  const bob = await person(browser, 'bob');
+  for (const [address, shows] of [
+    ['/rooms', 'Browse rooms'],
+    ['/rooms/new', 'New room'],
+    ['/rooms/x', 'Nothing here'],
+    [`/dm/${bob.name}`, bob.name],
+  ]) {
+    await amy.page.goto(address);
+    await hydrated(amy.page);
+    await expect(amy.page.getByRole('heading', { name: shows, exact: true })).toBeVisible();
+  }
+  // The directly opened conversation is live: a send goes through.
+  await say(amy.page, 'opened directly');
+  await amy.page.goto('/');
+  await hydrated(amy.page);
+  await amy.page.getByRole('link', { name: bob.name }).click();
+  await expect(amy.page.locator('.message', { hasText: 'opened directly' })).toBeVisible();
+});
+
+test('the first load of / fetches the main bundle only; a conversation fetches its chunk', async ({ browser }) => {
+  const amy = await person(browser, 'amy');
+  const bob = await person(browser, 'bob');
+  // A fresh context: nothing cached.
+  const page = await (await browser.newContext({ storageState: await amy.page.context().storageState() })).newPage();
+  const atRoot = await fetchedAssets(page, async () => {
+    await page.goto('/');
+    await hydrated(page);
+  });
+  expect(atRoot.filter((f) => f.endsWith('.wasm')), 'only the main wasm').toEqual([
+    expect.stringMatching(/^kanect\.[A-Za-z0-9_-]+\.wasm$/),
+  ]);
+  const other = await (await browser.newContext({ storageState: await amy.page.context().storageState() })).newPage();
+  const atConversation = await fetchedAssets(other, async () => {
+    await other.goto(`/dm/${bob.name}`);
+    await hydrated(other);
+  });
+  const chunks = atConversation.filter((f) => f.endsWith('.wasm') && !f.startsWith('kanect.'));
+  expect(chunks.length, 'the conversation code is a chunk of its own').toBeGreaterThan(0);
+  await say(other, 'from a fresh tab');
+});
