@@ -51,6 +51,16 @@ test('the first load of / fetches the main bundle only; a conversation fetches i
   expect(atRoot.filter((f) => f.endsWith('.wasm')), 'only the main wasm').toEqual([
     expect.stringMatching(/^kanect\.[A-Za-z0-9_-]+\.wasm$/),
   ]);
+  // Pointing at the sidebar fetches the conversation's code ahead of the click.
+  const onHover = await fetchedAssets(page, async () => {
+    const chunk = page.waitForResponse((res) => /\/pkg\/split_[^/]*conversation[^/]*\.wasm$/.test(res.url()));
+    await page.getByRole('link', { name: bob.name }).hover();
+    await chunk;
+  });
+  expect(onHover.length).toBeGreaterThan(0);
+  await page.getByRole('link', { name: bob.name }).click();
+  await hydrated(page);
+  await say(page, 'after the hover');
   const other = await (await browser.newContext({ storageState: await amy.page.context().storageState() })).newPage();
   const atConversation = await fetchedAssets(other, async () => {
     await other.goto(`/dm/${bob.name}`);

@@ -104,9 +104,28 @@ fn ChatLayout(me: CurrentUser) -> impl IntoView {
         Pane::Open(Target::Room(id)) => Some(id),
         _ => None,
     });
+    // The conversation's code is a chunk of its own: fetched when the
+    // pointer or the keyboard first enters the sidebar, so it is usually
+    // there by the time a conversation is opened.
+    let warmed = StoredValue::new(false);
+    let warm = move || {
+        if !warmed.get_value() {
+            warmed.set_value(true);
+            #[cfg(feature = "hydrate")]
+            leptos::task::spawn_local(async {
+                use leptos_router::LazyRoute;
+                super::ConversationRoute::preload().await;
+            });
+        }
+    };
     view! {
         <div class="chat" class:has-peer=move || pane.get() != Pane::Welcome>
-            <nav class="people sidebar" aria-label="Conversations">
+            <nav
+                class="people sidebar"
+                aria-label="Conversations"
+                on:pointerover=move |_| warm()
+                on:focusin=move |_| warm()
+            >
                 <input
                     class="people-filter"
                     type="search"
