@@ -32,6 +32,17 @@ test('an author edits and deletes a message and the other person sees both live'
   await expect(editor).toBeHidden();
   await expect(mine.locator('.message-body')).toHaveText('see you at 6');
 
+  // Saving closes the editor at once; a save the server refuses opens it
+  // again, with the draft and the reason.
+  await mine.getByRole('button', { name: 'Edit' }).click();
+  await editor.fill('   ');
+  await editor.press('Enter');
+  await expect(editor).toHaveValue('   ');
+  await expect(mine.getByRole('alert')).toBeVisible();
+  await editor.press('Escape');
+  await expect(editor).toBeHidden();
+  await expect(mine.locator('.message-body')).toHaveText('see you at 6');
+
   // Deleting asks first; then both see "message deleted" in its place.
   await mine.getByRole('button', { name: 'Delete', exact: true }).click();
   await mine.getByRole('group', { name: 'Delete this message?' }).getByRole('button', { name: 'Delete message' }).click();

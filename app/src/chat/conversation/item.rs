@@ -51,6 +51,8 @@ pub struct Context {
     pub in_room: Signal<bool>,
     /// The message being edited, if any.
     pub editing: RwSignal<Option<i64>>,
+    /// An edit whose save failed (its editor shows it when opened again).
+    pub edit_failed: RwSignal<Option<super::editor::Failed>>,
     /// The message a reply is being written to.
     pub replying: RwSignal<Option<Quote>>,
     /// The message "Seen" goes under (direct conversations).
@@ -111,7 +113,7 @@ pub fn MessageItem(message: Message, cx: Context) -> impl IntoView {
         view! {
             {move || if cx.editing.get() == Some(id) {
                 let text = text.clone();
-                Suspend::new(async move { super::lazy::message_editor(id, text, cx.editing).await }).into_any()
+                Suspend::new(async move { super::lazy::message_editor(id, text, cx.editing, cx.edit_failed).await }).into_any()
             } else {
                 ().into_any()
             }}

@@ -31,8 +31,13 @@ pub fn reaction_picker(message_id: i64, open: RwSignal<bool>) -> AnyView {
 
 /// The inline editor of one's message `id`.
 #[lazy]
-pub fn message_editor(id: i64, text: String, editing: RwSignal<Option<i64>>) -> AnyView {
-    view! { <super::editor::Editor id=id text=text editing=editing /> }.into_any()
+pub fn message_editor(
+    id: i64,
+    text: String,
+    editing: RwSignal<Option<i64>>,
+    failed: RwSignal<Option<super::editor::Failed>>,
+) -> AnyView {
+    view! { <super::editor::Editor id=id text=text editing=editing failed=failed /> }.into_any()
 }
 
 /// The privacy settings' choices.

@@ -76,6 +76,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     let stick = RwSignal::new(true);
     let unseen = RwSignal::new(false);
     let editing = RwSignal::new(None::<i64>);
+    let edit_failed = RwSignal::new(None::<editor::Failed>);
     let replying = RwSignal::new(None::<Quote>);
     let attachments = Attachments::new();
     let highlighted = RwSignal::new(None::<i64>);
@@ -226,6 +227,7 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     let cx = Context {
         in_room: is_room,
         editing,
+        edit_failed,
         replying,
         seen_id: seen_id.into(),
         grouped,
