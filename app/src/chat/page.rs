@@ -165,9 +165,10 @@ fn missing() -> impl IntoView {
 }
 
 /// The pane at `/dm/:username` and `/rooms/:id` (lazily loaded, with the
-/// conversation's code). Moving between conversations keeps the one
-/// `Conversation` and changes its `target`, which always names the last
-/// conversation the address named.
+/// conversation's code). Moving to another conversation of the same route
+/// (another person, another room) keeps this view and its one
+/// `Conversation`, whose `target` follows the address; between a direct
+/// conversation and a room the router builds the pane anew.
 #[component]
 pub fn OpenConversation() -> impl IntoView {
     let location = use_location();
