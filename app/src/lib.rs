@@ -5,6 +5,31 @@
 //! conversations), `admin` (the console for administrators). `error` holds the one error type; `state`, `settings` and
 //! `db` exist only on the server.
 
+/// Declares `$route`, a lazily loaded route whose view is the component
+/// `$page`: built with `cargo leptos --split`, its code is a wasm chunk of
+/// its own, fetched when the route is first opened (a page served at its
+/// address loads the chunk before it hydrates). Without `--split` it is an
+/// ordinary route. Defined before the modules so that each can use it.
+macro_rules! lazy_page {
+    ($(#[$meta:meta])* $route:ident => $($page:tt)+) => {
+        $(#[$meta])*
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(this: Self) -> leptos::prelude::AnyView {
+                use leptos::prelude::*;
+                let _ = this;
+                view! { <$($page)+ /> }.into_any()
+            }
+        }
+    };
+}
+
 pub mod admin;
 pub mod auth;
 pub mod chat;

@@ -35,6 +35,10 @@ enum Pane {
     Missing,
 }
 
+/// The pane the address names, shared by the layout and the pane itself.
+#[derive(Clone, Copy)]
+struct CurrentPane(Memo<Pane>);
+
 fn pane_of(path: &str) -> Pane {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match parts.as_slice() {
@@ -95,6 +99,7 @@ fn ChatLayout(me: CurrentUser) -> impl IntoView {
     });
     let location = use_location();
     let pane = Memo::new(move |_| location.pathname.with(|p| pane_of(p)));
+    provide_context(CurrentPane(pane));
     let filter = RwSignal::new(String::new());
     let current_person = Signal::derive(move || match pane.get() {
         Pane::Open(Target::Direct(name)) => Some(name),
@@ -171,8 +176,7 @@ fn missing() -> impl IntoView {
 /// conversation and a room the router builds the pane anew.
 #[component]
 pub fn OpenConversation() -> impl IntoView {
-    let location = use_location();
-    let pane = Memo::new(move |_| location.pathname.with(|p| pane_of(p)));
+    let CurrentPane(pane) = expect_context();
     let target = Memo::new(move |last: Option<&Target>| match pane.get() {
         Pane::Open(t) => t,
         _ => last.cloned().unwrap_or(Target::Room(0)),

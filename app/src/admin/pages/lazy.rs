@@ -3,31 +3,10 @@
 //! fetches when an admin first opens it, so people who never open the console
 //! never download it. (Without `--split` they are ordinary routes.)
 
-use leptos::prelude::*;
-use leptos_router::{LazyRoute, lazy_route};
-
-macro_rules! lazy_page {
-    ($route:ident, $page:ident) => {
-        pub struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                Self
-            }
-
-            fn view(this: Self) -> AnyView {
-                let _ = this;
-                view! { <super::$page /> }.into_any()
-            }
-        }
-    };
-}
-
-lazy_page!(DashboardRoute, Dashboard);
-lazy_page!(UsersRoute, UsersPage);
-lazy_page!(MessagesRoute, MessagesPage);
-lazy_page!(RoomsRoute, RoomsPage);
-lazy_page!(FilesRoute, FilesPage);
-lazy_page!(AuditRoute, AuditPage);
-lazy_page!(SettingsRoute, SettingsPage);
+lazy_page!(DashboardRoute => super::Dashboard);
+lazy_page!(UsersRoute => super::UsersPage);
+lazy_page!(MessagesRoute => super::MessagesPage);
+lazy_page!(RoomsRoute => super::RoomsPage);
+lazy_page!(FilesRoute => super::FilesPage);
+lazy_page!(AuditRoute => super::AuditPage);
+lazy_page!(SettingsRoute => super::SettingsPage);

@@ -6,22 +6,11 @@
 //! the message editor and the privacy settings.
 
 use leptos::prelude::*;
-use leptos_router::{LazyRoute, lazy_route};
 
-/// The conversation panel's route.
-pub struct ConversationRoute;
-
-#[lazy_route]
-impl LazyRoute for ConversationRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(this: Self) -> AnyView {
-        let _ = this;
-        view! { <crate::chat::page::OpenConversation /> }.into_any()
-    }
-}
+lazy_page!(
+    /// The conversation panel's route.
+    ConversationRoute => crate::chat::page::OpenConversation
+);
 
 /// The reaction picker for `message_id`.
 #[lazy]

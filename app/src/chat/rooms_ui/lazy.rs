@@ -5,37 +5,16 @@
 //! chat view does not carry them. (Without `--split` they are ordinary code.)
 
 use leptos::prelude::*;
-use leptos_router::{LazyRoute, lazy_route};
 
-/// "Browse rooms" (`/rooms`).
-pub struct BrowseRoute;
+lazy_page!(
+    /// "Browse rooms" (`/rooms`).
+    BrowseRoute => super::browse::BrowseRooms
+);
 
-#[lazy_route]
-impl LazyRoute for BrowseRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(this: Self) -> AnyView {
-        let _ = this;
-        view! { <super::browse::BrowseRooms /> }.into_any()
-    }
-}
-
-/// "New room" (`/rooms/new`).
-pub struct NewRoomRoute;
-
-#[lazy_route]
-impl LazyRoute for NewRoomRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(this: Self) -> AnyView {
-        let _ = this;
-        view! { <super::new_room::NewRoom /> }.into_any()
-    }
-}
+lazy_page!(
+    /// "New room" (`/rooms/new`).
+    NewRoomRoute => super::new_room::NewRoom
+);
 
 /// The members panel of room `conversation_id`.
 #[lazy]
