@@ -5,7 +5,8 @@
 //! that opened it: it is registered under that session, the session is checked
 //! after registering, and again when it would expire; an ended session closes
 //! it (close code 4001). On connect the socket is subscribed to the live layer
-//! first; `hello` carries the newest event id (`cursor`). Only then are the
+//! first; `hello` carries the newest event id (`cursor`) and who is online
+//! (the first `ONLINE_PER_FRAME`; `presence` frames follow with the rest). Only then are the
 //! events after `after` (up to `cursor`) replayed from the event log (at most
 //! `REPLAY_LIMIT`, else one `resync`), so an event committed meanwhile is
 //! either replayed or arrives live — and the live copy of a replayed event is
@@ -116,12 +117,41 @@ pub async fn connect(
         session,
         ip: client_addr(&headers, peer, &state.settings.trusted_proxies),
     };
-    ws.read_buffer_size(4 * 1024)
+    // tungstenite zeroes up to `read_buffer_size` bytes on every read it
+    // tries, and the socket's loop tries one after each frame it writes:
+    // client frames are small, so 512 B (a longer one takes a few reads).
+    ws.read_buffer_size(512)
         .write_buffer_size(4 * 1024)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
-        .on_upgrade(move |socket| serve(state, owner, resume.after, socket))
+        .on_upgrade(move |socket| serve(std::sync::Arc::new(state), owner, resume.after, socket))
+}
+
+/// Ids of people online that one frame carries. A socket keeps a write
+/// buffer as large as the largest frame it ever sent, so `hello` names the
+/// first of them and `presence` frames the rest: with 10,000 people online,
+/// one frame would leave ~60 KB behind on every socket.
+const ONLINE_PER_FRAME: usize = 128;
+
+/// The frames that open a socket: `hello` with the first `ONLINE_PER_FRAME`
+/// of `online`, then the rest as `presence` frames (the browser replaces its
+/// set of who is online on `hello` and adds each `presence`).
+fn hello(user_id: i32, online: Vec<i32>, cursor: i64) -> Vec<Frame> {
+    let mut chunks = online.chunks(ONLINE_PER_FRAME);
+    let first = chunks.next().unwrap_or_default().to_vec();
+    let mut frames = vec![frame_of(&Event::Hello {
+        user_id,
+        online: first,
+        cursor,
+    })];
+    frames.extend(chunks.map(|ids| {
+        frame_of(&Event::Presence {
+            online: ids.to_vec(),
+            offline: Vec::new(),
+        })
+    }));
+    frames
 }
 
 /// Writes one text frame (shared, not copied); false when the socket is
@@ -209,122 +239,133 @@ async fn replay(
     Some(cursor)
 }
 
-async fn serve(state: AppState, owner: Owner, after: Option<i64>, mut socket: WebSocket) {
-    let Some((mut sub, expires_at)) = register(&state, &owner, &mut socket).await else {
-        return;
-    };
-    let me = owner.me.id;
-    let Ok(cursor) = log::current(&state.db).await else {
-        return;
-    };
-    let hello = Event::Hello {
-        user_id: me,
-        online: state.live.online(),
-        cursor,
-    };
-    if !send(&mut socket, &frame_of(&hello).text).await {
-        return;
-    }
-    // Live events up to `current` were replayed (or are covered by the
-    // cursor the tab starts from): skip their live copies.
-    let current = match after {
-        Some(after) => match replay(&state, me, after, cursor, &mut socket).await {
-            Some(current) => current,
-            None => return,
-        },
-        None => cursor,
-    };
-
-    let mut heard = Instant::now();
-    let mut typing = TypingLimit::default();
-    let heartbeat = Frame::control(&Control::Heartbeat);
-    let mut in_flight = FuturesUnordered::new();
-    // One timer for the socket's housekeeping — the next ping and the
-    // session's end, whichever comes first — moved only when one of them is
-    // due: a timer polled or re-armed on every frame would cost each of a
-    // room's sockets a timer-wheel visit per message.
-    let mut ping_at = tokio::time::Instant::now() + PING_EVERY;
-    let mut session_at = until(expires_at);
-    let housekeeping = tokio::time::sleep_until(ping_at.min(session_at));
-    tokio::pin!(housekeeping);
-    loop {
-        tokio::select! {
-            Some(answer) = in_flight.next(), if !in_flight.is_empty() => {
-                let answer: Frame = answer;
-                if !send(&mut socket, &answer.text).await { break; }
+/// The socket's task, for as long as it is open. Its state lives as long as
+/// the socket, so it is kept small: `state` is shared (one pointer), rare
+/// awaits are boxed, and the arguments are captured by an `async move` block
+/// rather than being parameters of an `async fn` (which keeps a second copy
+/// of each, the socket included).
+#[allow(clippy::manual_async_fn)] // on purpose: see above
+fn serve(
+    state: std::sync::Arc<AppState>,
+    owner: Owner,
+    after: Option<i64>,
+    mut socket: WebSocket,
+) -> impl std::future::Future<Output = ()> + Send {
+    async move {
+        let Some((mut sub, expires_at)) = Box::pin(register(&state, &owner, &mut socket)).await
+        else {
+            return;
+        };
+        let me = owner.me.id;
+        let Ok(cursor) = Box::pin(log::current(&state.db)).await else {
+            return;
+        };
+        for frame in hello(me, state.live.online(), cursor) {
+            if !send(&mut socket, &frame.text).await {
+                return;
             }
-            frame = sub.frames.recv() => {
-                let Some(frame) = frame else {
-                    // The hub dropped us: too slow, or the user was disconnected.
-                    close_with(&mut socket, close::RECONNECT, "reconnect").await;
-                    break;
-                };
-                if frame.event_id.is_some_and(|id| id <= current) {
-                    continue;
-                }
-                if !send(&mut socket, &frame.text).await { break; }
-                if let Some(code) = frame.close {
-                    close_with(&mut socket, code, "closed").await;
-                    break;
-                }
-            }
-            incoming = socket.recv() => match incoming {
-                Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break,
-                Some(Ok(WsMessage::Text(text))) => {
-                    heard = Instant::now();
-                    match serde_json::from_str(&text) {
-                        Ok(ClientFrame::Send { to, conversation_id, body, client_id, reply_to, attachments }) => {
-                            if in_flight.len() >= MAX_IN_FLIGHT {
-                                crate::metrics::refused("send");
-                                let refused = frame_of(&Event::SendFailed {
-                                    client_id,
-                                    error: AppError::RateLimited { retry_after_secs: 1 },
-                                });
-                                if !send(&mut socket, &refused.text).await { break; }
-                            } else {
-                                in_flight.push(send_message(state.clone(), owner.clone(), SendFrame { to, conversation_id, body, client_id, reply_to, attachments }));
-                            }
-                        }
-                        Ok(ClientFrame::Typing { conversation_id }) => {
-                            // Someone who turned typing off is never shown typing,
-                            // whatever their browser sends.
-                            if typing.allows(conversation_id, Instant::now())
-                                && super::privacy::shares_typing(&state.db, me).await.unwrap_or(false)
-                            {
-                                let frame = frame_of(&Event::Typing {
-                                    conversation_id,
-                                    user_id: me,
-                                    username: owner.me.username.clone(),
-                                });
-                                state.live.ephemeral(conversation_id, me, frame);
-                            }
-                        }
-                        Err(_) => {}
-                    }
-                }
-                Some(Ok(_)) => heard = Instant::now(),
+        }
+        // Live events up to `current` were replayed (or are covered by the
+        // cursor the tab starts from): skip their live copies.
+        let current = match after {
+            Some(after) => match Box::pin(replay(&state, me, after, cursor, &mut socket)).await {
+                Some(current) => current,
+                None => return,
             },
-            _ = &mut housekeeping => {
-                let now = tokio::time::Instant::now();
-                if now >= ping_at {
-                    if heard.elapsed() > SILENCE_LIMIT { break; }
-                    let ping = socket.send(WsMessage::Ping(Default::default()));
-                    if !matches!(tokio::time::timeout(WRITE_TIMEOUT, ping).await, Ok(Ok(()))) { break; }
-                    if !send(&mut socket, &heartbeat.text).await { break; }
-                    ping_at = now + PING_EVERY;
+            None => cursor,
+        };
+
+        let mut heard = Instant::now();
+        let mut typing = TypingLimit::default();
+        let heartbeat = Frame::control(&Control::Heartbeat);
+        let mut in_flight = FuturesUnordered::new();
+        // One timer for the socket's housekeeping — the next ping and the
+        // session's end, whichever comes first — moved only when one of them is
+        // due: a timer polled or re-armed on every frame would cost each of a
+        // room's sockets a timer-wheel visit per message.
+        let mut ping_at = tokio::time::Instant::now() + PING_EVERY;
+        let mut session_at = until(expires_at);
+        let housekeeping = tokio::time::sleep_until(ping_at.min(session_at));
+        tokio::pin!(housekeeping);
+        loop {
+            tokio::select! {
+                Some(answer) = in_flight.next(), if !in_flight.is_empty() => {
+                    let answer: Frame = answer;
+                    if !send(&mut socket, &answer.text).await { break; }
                 }
-                if now >= session_at {
-                    match expiry_of(&state.db, &owner.session).await {
-                        Ok(Some(later)) => session_at = until(later),
-                        Ok(None) => {
-                            let _ = send(&mut socket, &Frame::control(&Control::SignedOut).text).await;
-                            close_with(&mut socket, close::SIGNED_OUT, "session expired").await;
-                            break;
-                        }
-                        Err(_) => session_at = now + Duration::from_secs(60),
+                frame = sub.frames.recv() => {
+                    let Some(frame) = frame else {
+                        // The hub dropped us: too slow, or the user was disconnected.
+                        Box::pin(close_with(&mut socket, close::RECONNECT, "reconnect")).await;
+                        break;
+                    };
+                    if frame.event_id.is_some_and(|id| id <= current) {
+                        continue;
+                    }
+                    if !send(&mut socket, &frame.text).await { break; }
+                    if let Some(code) = frame.close {
+                        Box::pin(close_with(&mut socket, code, "closed")).await;
+                        break;
                     }
                 }
-                housekeeping.as_mut().reset(ping_at.min(session_at));
+                incoming = socket.recv() => match incoming {
+                    Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(WsMessage::Text(text))) => {
+                        heard = Instant::now();
+                        match serde_json::from_str(&text) {
+                            Ok(ClientFrame::Send { to, conversation_id, body, client_id, reply_to, attachments }) => {
+                                if in_flight.len() >= MAX_IN_FLIGHT {
+                                    crate::metrics::refused("send");
+                                    let refused = frame_of(&Event::SendFailed {
+                                        client_id,
+                                        error: AppError::RateLimited { retry_after_secs: 1 },
+                                    });
+                                    if !send(&mut socket, &refused.text).await { break; }
+                                } else {
+                                    in_flight.push(send_message(AppState::clone(&state), owner.clone(), SendFrame { to, conversation_id, body, client_id, reply_to, attachments }));
+                                }
+                            }
+                            Ok(ClientFrame::Typing { conversation_id }) => {
+                                // Someone who turned typing off is never shown typing,
+                                // whatever their browser sends.
+                                if typing.allows(conversation_id, Instant::now())
+                                    && Box::pin(super::privacy::shares_typing(&state.db, me)).await.unwrap_or(false)
+                                {
+                                    let frame = frame_of(&Event::Typing {
+                                        conversation_id,
+                                        user_id: me,
+                                        username: owner.me.username.clone(),
+                                    });
+                                    state.live.ephemeral(conversation_id, me, frame);
+                                }
+                            }
+                            Err(_) => {}
+                        }
+                    }
+                    Some(Ok(_)) => heard = Instant::now(),
+                },
+                _ = &mut housekeeping => {
+                    let now = tokio::time::Instant::now();
+                    if now >= ping_at {
+                        if heard.elapsed() > SILENCE_LIMIT { break; }
+                        let ping = socket.send(WsMessage::Ping(Default::default()));
+                        if !matches!(Box::pin(tokio::time::timeout(WRITE_TIMEOUT, ping)).await, Ok(Ok(()))) { break; }
+                        if !send(&mut socket, &heartbeat.text).await { break; }
+                        ping_at = now + PING_EVERY;
+                    }
+                    if now >= session_at {
+                        match Box::pin(expiry_of(&state.db, &owner.session)).await {
+                            Ok(Some(later)) => session_at = until(later),
+                            Ok(None) => {
+                                let _ = send(&mut socket, &Frame::control(&Control::SignedOut).text).await;
+                                Box::pin(close_with(&mut socket, close::SIGNED_OUT, "session expired")).await;
+                                break;
+                            }
+                            Err(_) => session_at = now + Duration::from_secs(60),
+                        }
+                    }
+                    housekeeping.as_mut().reset(ping_at.min(session_at));
+                }
             }
         }
     }
@@ -405,4 +446,57 @@ async fn send_message(state: AppState, owner: Owner, frame: SendFrame) -> Frame 
         Ok(message) => Event::Sent { message },
         Err(error) => Event::SendFailed { client_id, error },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(frames: &[Frame]) -> Vec<Event> {
+        frames
+            .iter()
+            .map(|f| serde_json::from_str(&f.text).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn hello_names_everyone_online_in_frames_of_bounded_size() {
+        let online: Vec<i32> = (1..=600).collect();
+        let frames = hello(7, online.clone(), 42);
+        let events = events(&frames);
+        assert_eq!(events.len(), online.len().div_ceil(ONLINE_PER_FRAME));
+        assert!(events.len() > 1);
+        let mut seen = Vec::new();
+        for (i, event) in events.into_iter().enumerate() {
+            match event {
+                Event::Hello {
+                    user_id,
+                    online,
+                    cursor,
+                } if i == 0 => {
+                    assert_eq!((user_id, cursor, online.len()), (7, 42, ONLINE_PER_FRAME));
+                    seen.extend(online);
+                }
+                Event::Presence { online, offline } if i > 0 => {
+                    assert!(offline.is_empty() && online.len() <= ONLINE_PER_FRAME);
+                    seen.extend(online);
+                }
+                other => panic!("unexpected frame {i}: {other:?}"),
+            }
+        }
+        assert_eq!(seen, online);
+    }
+
+    #[test]
+    fn hello_alone_when_few_are_online() {
+        let events = events(&hello(1, vec![], 0));
+        assert_eq!(
+            events,
+            vec![Event::Hello {
+                user_id: 1,
+                online: vec![],
+                cursor: 0
+            }]
+        );
+    }
 }

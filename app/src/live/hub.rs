@@ -98,7 +98,7 @@ struct Conn {
     id: u64,
     session: Arc<str>,
     ip: IpAddr,
-    tx: mpsc::Sender<Frame>,
+    tx: mpsc::Sender<Arc<Frame>>,
 }
 
 #[derive(Default)]
@@ -139,7 +139,7 @@ impl Inner {
         }
         for (ip, tx) in removed {
             if let Some(frame) = last {
-                let _ = tx.try_send(frame.clone());
+                let _ = tx.try_send(Arc::new(frame.clone()));
             }
             self.release_ip(ip);
         }
@@ -184,7 +184,9 @@ pub struct Subscription {
     hub: Arc<Hub>,
     user_id: i32,
     conn_id: u64,
-    pub frames: mpsc::Receiver<Frame>,
+    /// Frames for this socket, each shared by all its recipients: a queue
+    /// slot is one pointer, so an idle socket's queue stays small.
+    pub frames: mpsc::Receiver<Arc<Frame>>,
 }
 
 impl Drop for Subscription {
@@ -270,9 +272,9 @@ impl Hub {
             .remove_where(user_id, Some(&bye), |c| &*c.session == session);
     }
 
-    /// Queues `event` for every socket of each user in `user_ids`.
     /// Queues `frame` on every socket of `user_ids`.
     pub fn deliver(&self, user_ids: &[i32], frame: &Frame) {
+        let frame = Arc::new(frame.clone());
         let mut inner = self.lock();
         let mut slow = Vec::new();
         for user in user_ids {

@@ -54,6 +54,9 @@ impl ServerProcess {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let child = Command::new(env!("CARGO_BIN_EXE_kanect-server"))
             .current_dir(&root)
+            // The server sizes its runtime to the machine, whatever the
+            // generator was given.
+            .env_remove("TOKIO_WORKER_THREADS")
             .env("KANECT_CONFIG", root.join("Leptos.toml"))
             .env("KANECT_LISTEN", format!("127.0.0.1:{port}"))
             .env("KANECT_DATA_DIR", dir.path())

@@ -7,12 +7,13 @@
 //! messages, and concurrent sockets with their memory. Each figure is compared
 //! with a baseline measured in the same run. `-- --quick` shrinks every
 //! scenario for a smoke run; `-- --only durable` (or `delivery`, `pages`,
-//! `assets`, `files`, `sockets`, `rooms`) runs one group; `nodes` (two nodes
+//! `assets`, `files`, `sockets`, `rooms`, which also runs the floor: `floor.rs`) runs one group; `nodes` (two nodes
 //! with NATS, and PostgreSQL: `scripts/bench-nodes`) runs only when named. Results and reading notes: docs/performance.md.
 
 mod assets;
 mod delivery;
 mod files;
+mod floor;
 mod harness;
 mod nodes;
 mod pages;
@@ -60,6 +61,12 @@ const QUICK: Sizes = Sizes {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // The rooms group's floor runs as a child process of this binary.
+    if let Some(i) = args.iter().position(|a| a == "--floor-serve") {
+        let sockets = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(0);
+        floor::serve(sockets).await;
+        return;
+    }
     let sizes = if args.iter().any(|a| a == "--quick") {
         QUICK
     } else {

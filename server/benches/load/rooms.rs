@@ -34,11 +34,15 @@ const WARMUP: usize = 3;
 pub async fn run(sizes: &[usize]) {
     for &members in sizes {
         let server = ServerProcess::start().await;
-        one_room(&server, members).await;
+        let (frame_len, p50, p99) = one_room(&server, members).await;
+        drop(server);
+        if members >= 1_000 {
+            crate::floor::compare(members, frame_len, p50, p99).await;
+        }
     }
 }
 
-async fn database(server: &ServerProcess) -> DatabaseConnection {
+pub async fn database(server: &ServerProcess) -> DatabaseConnection {
     let url = format!("sqlite://{}?mode=rw", server.database_path().display());
     let mut opts = sea_orm::ConnectOptions::new(url);
     opts.sqlx_logging(false);
@@ -47,7 +51,7 @@ async fn database(server: &ServerProcess) -> DatabaseConnection {
 
 /// Seeds `n` users with a live session each and one public room they are all
 /// in; returns the room id and the session ids (cookie values).
-async fn seed(db: &DatabaseConnection, n: usize) -> (i64, Vec<String>) {
+pub async fn seed(db: &DatabaseConnection, n: usize) -> (i64, Vec<String>) {
     let now = app::db::now_millis();
     let txn = db.begin().await.expect("begin");
     let mut sessions = Vec::with_capacity(n);
@@ -117,7 +121,7 @@ async fn seed(db: &DatabaseConnection, n: usize) -> (i64, Vec<String>) {
     (room, sessions)
 }
 
-async fn connect(base: &str, session: &str) -> Result<Ws, String> {
+pub async fn connect(base: &str, session: &str) -> Result<Ws, String> {
     let url = format!("{}/ws", base.replace("http://", "ws://"));
     let mut req = url.into_client_request().map_err(|e| e.to_string())?;
     req.headers_mut().insert(
@@ -141,57 +145,171 @@ async fn connect(base: &str, session: &str) -> Result<Ws, String> {
 /// Arrival instants of `message` frames, per post (by body).
 type Arrivals = Arc<Mutex<Vec<Vec<Instant>>>>;
 
-async fn one_room(server: &ServerProcess, members: usize) {
-    let db = database(server).await;
-    let (room, sessions) = seed(&db, members).await;
-    let arrivals: Arrivals = Arc::new(Mutex::new(
-        (0..WARMUP + POSTS)
-            .map(|_| Vec::with_capacity(members))
-            .collect(),
-    ));
-    let t0 = Instant::now();
-    let opened: Vec<Result<Ws, String>> = futures::stream::iter(sessions.iter().cloned())
-        .map(|s| {
-            let base = server.base.clone();
-            async move { connect(&base, &s).await }
-        })
-        .buffer_unordered(128)
-        .collect()
-        .await;
-    let open_time = t0.elapsed();
-    let mut readers = Vec::new();
-    let mut failed = 0;
-    for ws in opened {
-        match ws {
-            Ok(mut ws) => {
-                let arrivals = arrivals.clone();
-                readers.push(tokio::spawn(async move {
-                    while let Some(Ok(frame)) = ws.next().await {
-                        if let WsMessage::Text(t) = frame {
-                            let at = Instant::now();
-                            if let Some(i) = t.find("\"body\":\"post ") {
-                                let n: usize = t[i + 13..]
-                                    .split('"')
-                                    .next()
-                                    .and_then(|s| s.parse().ok())
-                                    .unwrap_or(usize::MAX);
-                                if n < WARMUP + POSTS {
-                                    arrivals.lock().unwrap()[n].push(at);
+/// One run's measurements: per post, when each socket read it.
+pub struct Fanout {
+    arrivals: Arrivals,
+    readers: Vec<tokio::task::JoinHandle<()>>,
+    pub connected: usize,
+    pub failed: usize,
+    /// The length of a post's frame as the sockets read it.
+    pub frame_len: Arc<std::sync::atomic::AtomicUsize>,
+    samples: Vec<Duration>,
+    complete: Vec<Duration>,
+    warmup: Vec<f64>,
+}
+
+impl Fanout {
+    /// Starts reading every socket: the arrival of each `post <n>` frame is
+    /// noted with its instant. The same code reads Kanect's sockets and the
+    /// floor's (`floor`).
+    pub fn read(opened: Vec<Result<Ws, String>>, members: usize) -> Self {
+        let arrivals: Arrivals = Arc::new(Mutex::new(
+            (0..WARMUP + POSTS)
+                .map(|_| Vec::with_capacity(members))
+                .collect(),
+        ));
+        let frame_len = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut readers = Vec::new();
+        let mut failed = 0;
+        for ws in opened {
+            match ws {
+                Ok(mut ws) => {
+                    let arrivals = arrivals.clone();
+                    let frame_len = frame_len.clone();
+                    readers.push(tokio::spawn(async move {
+                        while let Some(Ok(frame)) = ws.next().await {
+                            if let WsMessage::Text(t) = frame {
+                                let at = Instant::now();
+                                if let Some(i) = t.find("\"body\":\"post ") {
+                                    let n: usize = t[i + 13..]
+                                        .split('"')
+                                        .next()
+                                        .and_then(|s| s.parse().ok())
+                                        .unwrap_or(usize::MAX);
+                                    if n < WARMUP + POSTS {
+                                        arrivals.lock().unwrap()[n].push(at);
+                                        frame_len
+                                            .store(t.len(), std::sync::atomic::Ordering::Relaxed);
+                                    }
                                 }
                             }
                         }
-                    }
-                }));
+                    }));
+                }
+                Err(_) => failed += 1,
             }
-            Err(_) => failed += 1,
+        }
+        Self {
+            arrivals,
+            connected: readers.len(),
+            readers,
+            failed,
+            frame_len,
+            samples: Vec::with_capacity(POSTS * members),
+            complete: Vec::with_capacity(POSTS),
+            warmup: Vec::with_capacity(WARMUP),
         }
     }
-    let connected = readers.len();
+
+    /// The posts to send, warm-up ones first.
+    pub fn posts() -> std::ops::Range<usize> {
+        0..WARMUP + POSTS
+    }
+
+    /// Waits until every socket has read post `n`, sent at `started`.
+    pub async fn wait_for(&mut self, n: usize, started: Instant) {
+        let deadline = started + Duration::from_secs(30);
+        while self.arrivals.lock().unwrap()[n].len() < self.connected && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let got = self.arrivals.lock().unwrap()[n].clone();
+        let last = got.iter().max().map(|last| *last - started);
+        if n < WARMUP {
+            self.warmup
+                .push(last.map_or(f64::NAN, |l| l.as_secs_f64() * 1e3));
+            return;
+        }
+        self.complete.extend(last);
+        self.samples.extend(got.into_iter().map(|at| at - started));
+    }
+
+    /// Reports the run under `scenario`; returns (p50 to each member, p99).
+    pub fn report(self, scenario: &str, open_time: Duration) -> (Duration, Duration) {
+        Report::row(
+            scenario,
+            "sockets open / failed",
+            format!(
+                "{} / {} (opened in {:.1} s)",
+                self.connected,
+                self.failed,
+                open_time.as_secs_f64()
+            ),
+        );
+        Report::row(
+            scenario,
+            &format!(
+                "first {WARMUP} posts after everyone connected (not in the samples): the last member has it"
+            ),
+            self.warmup
+                .iter()
+                .map(|ms| format!("{ms:.2} ms"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        let delivered = self.samples.len();
+        let each = Percentiles::of(self.samples);
+        Report::row(
+            scenario,
+            "send → each member's socket, p50 / p99 / max",
+            format!("{} / {} / {}", ms(each.p50), ms(each.p99), ms(each.max)),
+        );
+        let all = Percentiles::of(self.complete);
+        Report::row(
+            scenario,
+            "send → the last member has it, p50 / max",
+            format!("{} / {}", ms(all.p50), ms(all.max)),
+        );
+        Report::row(
+            scenario,
+            "deliveries / expected",
+            format!("{delivered} / {}", POSTS * self.connected),
+        );
+        for r in self.readers {
+            r.abort();
+        }
+        (each.p50, each.p99)
+    }
+}
+
+/// Opens `sockets` WebSockets with `connect`, 128 at a time.
+pub async fn open_all<F, Fut>(sockets: usize, connect: F) -> (Vec<Result<Ws, String>>, Duration)
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<Ws, String>>,
+{
+    let t0 = Instant::now();
+    let opened = futures::stream::iter(0..sockets)
+        .map(connect)
+        .buffer_unordered(128)
+        .collect()
+        .await;
+    (opened, t0.elapsed())
+}
+
+/// Runs a room of `members` on a fresh server; returns the length of a
+/// post's frame and the p50 / p99 to each member.
+async fn one_room(server: &ServerProcess, members: usize) -> (usize, Duration, Duration) {
+    let db = database(server).await;
+    let (room, sessions) = seed(&db, members).await;
+    let (opened, open_time) = open_all(members, |i| {
+        let base = server.base.clone();
+        let session = sessions[i].clone();
+        async move { connect(&base, &session).await }
+    })
+    .await;
+    let mut run = Fanout::read(opened, members);
     let sender = reqwest::Client::new();
-    let mut samples = Vec::with_capacity(POSTS * connected);
-    let mut complete = Vec::with_capacity(POSTS);
-    let mut warmup = Vec::with_capacity(WARMUP);
-    for n in 0..WARMUP + POSTS {
+    for n in Fanout::posts() {
         let started = Instant::now();
         let res = sender
             .post(format!("{}/api/send", server.base))
@@ -208,58 +326,10 @@ async fn one_room(server: &ServerProcess, members: usize) {
             .await
             .expect("send");
         assert!(res.status().is_success(), "send: {}", res.status());
-        let deadline = started + Duration::from_secs(30);
-        while arrivals.lock().unwrap()[n].len() < connected && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        let got = arrivals.lock().unwrap()[n].clone();
-        let last = got.iter().max().map(|last| *last - started);
-        if n < WARMUP {
-            warmup.push(last.map_or(f64::NAN, |l| l.as_secs_f64() * 1e3));
-            continue;
-        }
-        complete.extend(last);
-        samples.extend(got.into_iter().map(|at| at - started));
+        run.wait_for(n, started).await;
     }
+    let frame_len = run.frame_len.load(std::sync::atomic::Ordering::Relaxed);
     let scenario = format!("Room of {members} members, all connected ({POSTS} posts)");
-    Report::row(
-        &scenario,
-        "sockets open / failed",
-        format!(
-            "{connected} / {failed} (opened in {:.1} s)",
-            open_time.as_secs_f64()
-        ),
-    );
-    Report::row(
-        &scenario,
-        &format!(
-            "first {WARMUP} posts after everyone connected (not in the samples): the last member has it"
-        ),
-        warmup
-            .iter()
-            .map(|ms| format!("{ms:.2} ms"))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    let delivered = samples.len();
-    let each = Percentiles::of(samples);
-    Report::row(
-        &scenario,
-        "send → each member's socket, p50 / p99 / max",
-        format!("{} / {} / {}", ms(each.p50), ms(each.p99), ms(each.max)),
-    );
-    let all = Percentiles::of(complete);
-    Report::row(
-        &scenario,
-        "send → the last member has it, p50 / max",
-        format!("{} / {}", ms(all.p50), ms(all.max)),
-    );
-    Report::row(
-        &scenario,
-        "deliveries / expected",
-        format!("{delivered} / {}", POSTS * connected),
-    );
-    for r in readers {
-        r.abort();
-    }
+    let (p50, p99) = run.report(&scenario, open_time);
+    (frame_len, p50, p99)
 }

@@ -1,7 +1,11 @@
 //! Concurrent live sockets: how many idle `/ws` connections one server holds
 //! and what each costs in resident memory (the server process's VmRSS before
-//! and after, divided by the number of sockets), then how long one message
-//! takes to reach every open tab of its recipient.
+//! and after, divided by the number of sockets), then how long one room post
+//! takes to reach every one of them.
+//!
+//! A user may keep `MAX_SOCKETS_PER_USER` sockets (opening another closes
+//! their oldest), so the sockets are dealt over enough users, seeded straight
+//! into the database (no argon2) as members of one room.
 
 use std::{
     sync::{
@@ -11,53 +15,65 @@ use std::{
     time::{Duration, Instant},
 };
 
+use app::live::hub::MAX_SOCKETS_PER_USER;
 use futures::StreamExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::{
-    harness::{ServerProcess, User, ms},
+    harness::{ServerProcess, ms},
     report::Report,
+    rooms::{connect, database, seed},
 };
-
-const USERS: usize = 10;
 
 pub async fn run(wanted: usize) {
     let server = ServerProcess::start().await;
-    let users = User::many(&server.base, "sock", USERS).await;
+    // One socket per user opens first (the warm-up), the rest are dealt
+    // round-robin: each user stays within the cap, and the sockets number
+    // `wanted` in all.
+    let users = wanted.div_ceil(MAX_SOCKETS_PER_USER).max(1);
+    let measured = wanted - users;
+    let db = database(&server).await;
+    let (room, sessions) = seed(&db, users).await;
+    let received = Arc::new(AtomicU64::new(0));
     // Warm up: one socket per user, so the baseline includes the runtime's
     // per-connection machinery and the hub's per-user entries.
-    let mut warm = Vec::new();
-    for u in &users {
-        warm.push(u.socket().await.expect("socket"));
+    let mut readers = Vec::new();
+    for s in &sessions {
+        readers.push(drain(
+            connect(&server.base, s).await.expect("socket"),
+            received.clone(),
+        ));
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let before = server.rss_kib();
 
-    let received = Arc::new(AtomicU64::new(0));
     let t0 = Instant::now();
-    let opened: Vec<_> = futures::stream::iter(0..wanted)
+    let opened: Vec<_> = futures::stream::iter(0..measured)
         .map(|i| {
-            let user = users[i % USERS].clone();
-            async move { user.socket().await }
+            let (base, session) = (server.base.clone(), sessions[i % users].clone());
+            async move { connect(&base, &session).await }
         })
         .buffer_unordered(128)
         .collect()
         .await;
     let open_time = t0.elapsed();
-    let mut readers = Vec::new();
     let mut errors = 0usize;
+    let mut open = 0usize;
     for ws in opened {
         match ws {
-            Ok(ws) => readers.push(drain(ws, received.clone())),
+            Ok(ws) => {
+                open += 1;
+                readers.push(drain(ws, received.clone()));
+            }
             Err(_) => errors += 1,
         }
     }
-    let open = readers.len();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = server.rss_kib();
     let per_socket = (after.saturating_sub(before)) as f64 * 1024.0 / open.max(1) as f64;
 
-    let scenario = format!("Live sockets ({wanted} idle sockets, {USERS} users)");
+    let scenario =
+        format!("Live sockets ({wanted} idle sockets, {users} users; {measured} measured)");
     Report::row(
         &scenario,
         "open / refused or failed",
@@ -77,23 +93,32 @@ pub async fn run(wanted: usize) {
         ),
     );
 
-    // One message from users[1] to users[0]: every tab of both must get it
-    // (sockets were dealt round-robin, so each user has open / USERS of them).
-    let tabs =
-        2 * (open / USERS) as u64 + u64::from(open % USERS > 0) + u64::from(open % USERS > 1);
+    // One post to the room everybody is in: every socket must get it.
+    let sockets = (open + users) as u64;
     let t = Instant::now();
-    users[1]
-        .send(&users[0].name, "to every tab", "fanout-000000001")
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/send", server.base))
+        .header("cookie", format!("kanect_session={}", sessions[0]))
+        .header("origin", &server.base)
+        .header("accept", "application/json")
+        .form(&[
+            ("to", ""),
+            ("conversation_id", &room.to_string()),
+            ("body", "to every socket"),
+            ("client_id", "sockets-bench-0001"),
+        ])
+        .send()
         .await
         .expect("send");
-    while received.load(Ordering::Relaxed) < tabs && t.elapsed() < Duration::from_secs(30) {
+    assert!(res.status().is_success(), "send: {}", res.status());
+    while received.load(Ordering::Relaxed) < sockets && t.elapsed() < Duration::from_secs(30) {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     Report::row(
         &scenario,
-        &format!("one message reaches all {tabs} open tabs of its sender and recipient"),
+        &format!("one room post reaches all {sockets} open sockets"),
         format!(
-            "{} tabs in {}",
+            "{} sockets in {}",
             received.load(Ordering::Relaxed),
             ms(t.elapsed())
         ),
