@@ -6,11 +6,11 @@
 //! after registering, and again when it would expire; an ended session closes
 //! it (close code 4001). On connect the socket is subscribed to the live layer
 //! first; `hello` carries the newest event id (`cursor`) and who is online
-//! (the first `ONLINE_PER_FRAME`; `presence` frames follow with the rest). Only then are the
-//! events after `after` (up to `cursor`) replayed from the event log (at most
-//! `REPLAY_LIMIT`, else one `resync`), so an event committed meanwhile is
-//! either replayed or arrives live — and the live copy of a replayed event is
-//! skipped: no gap, no duplicate. Live events come in id order
+//! (the first `ONLINE_PER_FRAME`; `presence` frames follow with the rest).
+//! Only then are the events after `after` (up to `cursor`) replayed from the
+//! event log (at most `REPLAY_LIMIT`, else one `resync`), so an event
+//! committed meanwhile is either replayed or arrives live — and the live copy
+//! of a replayed event is skipped: no gap, no duplicate. Live events come in id order
 //! (`live::dispatch`). Without `after` nothing is replayed: the tab starts at
 //! `cursor`. A tab whose `after` is older than the log keeps also gets `resync`.
 //! The server pings every 20 s and closes a socket silent for 50 s; it also
