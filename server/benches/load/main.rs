@@ -6,9 +6,11 @@
 //! heavy load, sustained durable sends, history pages at 10 / 10k / 1M
 //! messages, and concurrent sockets with their memory. Each figure is compared
 //! with a baseline measured in the same run. `-- --quick` shrinks every
-//! scenario for a smoke run; `-- --only durable` (or `delivery`, `pages`,
-//! `assets`, `files`, `sockets`, `rooms`, which also runs the floor: `floor.rs`) runs one group; `nodes` (two nodes
-//! with NATS, and PostgreSQL: `scripts/bench-nodes`) runs only when named. Results and reading notes: docs/performance.md.
+//! scenario for a smoke run; `-- --only durable` (direct conversations, then
+//! rooms of 8) runs one group, as do `delivery`, `pages`, `assets`, `files`,
+//! `sockets` and `rooms` (which also measures its floor: `floor.rs`); `nodes`
+//! (two nodes with NATS, and PostgreSQL: `scripts/bench-nodes`) runs only
+//! when named. Results and reading notes: docs/performance.md.
 
 mod assets;
 mod delivery;

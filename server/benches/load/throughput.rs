@@ -29,22 +29,114 @@ use crate::{
     report::Report,
 };
 
+/// People in each room of the rooms pass.
+const ROOM_SIZE: usize = 8;
+
+/// Sends between pairs of people (direct conversations), then into rooms of
+/// `ROOM_SIZE` (each person posts to their room), over HTTP and over `/ws`,
+/// each against the same one-commit-per-message baseline.
 pub async fn over_http(server: &ServerProcess, users: usize, in_flight: usize, secs: u64) {
     let users = Arc::new(User::many(&server.base, "tp", users).await);
+    let baseline = one_commit_per_message(in_flight, secs.min(5)).await;
+    let direct = group_commit_direct(in_flight, secs.min(5)).await;
+    let scenario = format!("Durable sends ({in_flight} in flight, {secs} s)");
+    Report::compared(
+        &scenario,
+        "group-commit writer alone (no HTTP)",
+        format!("{direct:.0}/s"),
+        format!("{baseline:.0}/s (one commit per message)"),
+        direct / baseline,
+    );
+    sustained(server, &users, &[], in_flight, secs, baseline, &scenario).await;
+    let rooms = seed_rooms(server, &users).await;
+    let scenario =
+        format!("Durable sends into rooms of {ROOM_SIZE} ({in_flight} in flight, {secs} s)");
+    sustained(server, &users, &rooms, in_flight, secs, baseline, &scenario).await;
+}
+
+/// Puts the users in rooms of `ROOM_SIZE`, straight into the server's
+/// database; returns each user's room (by index).
+async fn seed_rooms(server: &ServerProcess, users: &[User]) -> Vec<i64> {
+    let db = sea_orm::Database::connect(format!(
+        "sqlite://{}?mode=rw",
+        server.database_path().display()
+    ))
+    .await
+    .expect("open the server's database");
+    let mut rooms = Vec::with_capacity(users.len());
+    for (r, members) in users.chunks(ROOM_SIZE).enumerate() {
+        let now = app::db::now_millis();
+        db.execute_unprepared(&format!(
+            "INSERT INTO conversations (kind, name, topic, is_public, created_at, last_message_id)
+             VALUES ('room', 'durable-{r}', '', TRUE, {now}, 0)"
+        ))
+        .await
+        .expect("room");
+        let room = scalar(&db, "SELECT MAX(id) FROM conversations").await;
+        let names: Vec<String> = members.iter().map(|u| format!("'{}'", u.name)).collect();
+        db.execute_unprepared(&format!(
+            "INSERT INTO memberships (conversation_id, user_id, role, last_read_id, notify, joined_at)
+             SELECT {room}, id, 'member', 0, 'all', {now} FROM users WHERE username IN ({})",
+            names.join(",")
+        ))
+        .await
+        .expect("memberships");
+        rooms.extend(std::iter::repeat_n(room, members.len()));
+    }
+    rooms
+}
+
+/// `in_flight` senders over HTTP, then the same over `/ws`, for `secs` each:
+/// to the next person, or (with `rooms`) to their room. Reports the rates
+/// against `baseline` and checks that every acknowledged message is stored
+/// exactly once.
+async fn sustained(
+    server: &ServerProcess,
+    users: &Arc<Vec<User>>,
+    rooms: &[i64],
+    in_flight: usize,
+    secs: u64,
+    baseline: f64,
+    scenario: &str,
+) {
+    let (prefix, ws_prefix) = if rooms.is_empty() {
+        ("tp", "ws")
+    } else {
+        ("tr", "wr")
+    };
+    let rooms: Arc<Vec<i64>> = Arc::new(rooms.to_vec());
     let people = users.clone();
+    let users = users.clone();
     let (acked, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let t0 = Instant::now();
     let stop = t0 + Duration::from_secs(secs);
     let workers: Vec<_> = (0..in_flight)
         .map(|w| {
             let (users, acked, failed) = (users.clone(), acked.clone(), failed.clone());
+            let rooms = rooms.clone();
             tokio::spawn(async move {
                 let me = &users[w % users.len()];
                 let to = &users[(w + 1) % users.len()].name;
+                let room = rooms.get(w % users.len()).map(i64::to_string);
                 let mut seq = 0u64;
                 while Instant::now() < stop {
-                    let id = format!("tp-{w:05}-{seq:09}");
-                    match me.send(to, "durable", &id).await {
+                    let id = format!("{prefix}-{w:05}-{seq:09}");
+                    let sent = match &room {
+                        None => me.send(to, "durable", &id).await,
+                        Some(room) => {
+                            me.call(
+                                "send",
+                                &[
+                                    ("to", ""),
+                                    ("conversation_id", room),
+                                    ("body", "durable"),
+                                    ("client_id", &id),
+                                ],
+                            )
+                            .await
+                        }
+                    };
+                    match sent {
                         Ok(_) => acked.fetch_add(1, Ordering::Relaxed),
                         Err(_) => failed.fetch_add(1, Ordering::Relaxed),
                     };
@@ -68,49 +160,40 @@ pub async fn over_http(server: &ServerProcess, users: usize, in_flight: usize, s
     .expect("open the server's database");
     let stored = scalar(
         &db,
-        "SELECT COUNT(*) FROM messages WHERE client_id LIKE 'tp-%'",
+        &format!("SELECT COUNT(*) FROM messages WHERE client_id LIKE '{prefix}-%'"),
     )
     .await as u64;
 
-    let (ws_rate, ws_acked, ws_failed) = over_sockets(&people, in_flight, secs).await;
+    let (ws_rate, ws_acked, ws_failed) =
+        over_sockets(&people, &rooms, ws_prefix, in_flight, secs).await;
     let ws_stored = scalar(
         &db,
-        "SELECT COUNT(*) FROM messages WHERE client_id LIKE 'ws-%'",
+        &format!("SELECT COUNT(*) FROM messages WHERE client_id LIKE '{ws_prefix}-%'"),
     )
     .await as u64;
 
-    let baseline = one_commit_per_message(in_flight, secs.min(5)).await;
-    let direct = group_commit_direct(in_flight, secs.min(5)).await;
     let rate = acked as f64 / elapsed;
-    let scenario = format!("Durable sends ({in_flight} in flight, {secs} s)");
     Report::compared(
-        &scenario,
+        scenario,
         "acknowledged sends/s over HTTP (`send`)",
         format!("{rate:.0}/s"),
         format!("{baseline:.0}/s (one commit per message)"),
         rate / baseline,
     );
     Report::compared(
-        &scenario,
+        scenario,
         "acknowledged sends/s over `/ws` (`send` frames)",
         format!("{ws_rate:.0}/s"),
         format!("{baseline:.0}/s (one commit per message)"),
         ws_rate / baseline,
     );
-    Report::compared(
-        &scenario,
-        "group-commit writer alone (no HTTP)",
-        format!("{direct:.0}/s"),
-        format!("{baseline:.0}/s (one commit per message)"),
-        direct / baseline,
-    );
     Report::row(
-        &scenario,
+        scenario,
         "acknowledged / failed / rows in the database",
         format!("{acked} / {failed} / {stored}"),
     );
     Report::row(
-        &scenario,
+        scenario,
         "over `/ws`: acknowledged / failed / rows in the database",
         format!("{ws_acked} / {ws_failed} / {ws_stored}"),
     );
@@ -124,8 +207,15 @@ pub async fn over_http(server: &ServerProcess, users: usize, in_flight: usize, s
     );
 }
 
-/// One socket per user, each keeping `in_flight / users` sends unanswered.
-async fn over_sockets(users: &[User], in_flight: usize, secs: u64) -> (f64, u64, u64) {
+/// One socket per user, each keeping `in_flight / users` sends unanswered,
+/// to the next person or (with `rooms`) to their room.
+async fn over_sockets(
+    users: &[User],
+    rooms: &[i64],
+    prefix: &'static str,
+    in_flight: usize,
+    secs: u64,
+) -> (f64, u64, u64) {
     use futures::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message as WsMessage;
     let window = (in_flight / users.len()).max(1);
@@ -140,17 +230,21 @@ async fn over_sockets(users: &[User], in_flight: usize, secs: u64) -> (f64, u64,
         .enumerate()
         .map(|(w, ws)| {
             let to = users[(w + 1) % users.len()].name.clone();
+            let room = rooms.get(w).copied();
             tokio::spawn(async move {
                 let (mut tx, mut rx) = ws.split();
                 let frame = |seq: u64| {
-                    WsMessage::Text(
-                        serde_json::json!({
-                            "type": "send", "to": to, "body": "durable",
-                            "client_id": format!("ws-{w:05}-{seq:09}"),
-                        })
-                        .to_string()
-                        .into(),
-                    )
+                    let client_id = format!("{prefix}-{w:05}-{seq:09}");
+                    let json = match room {
+                        None => serde_json::json!({
+                            "type": "send", "to": to, "body": "durable", "client_id": client_id,
+                        }),
+                        Some(room) => serde_json::json!({
+                            "type": "send", "conversation_id": room, "body": "durable",
+                            "client_id": client_id,
+                        }),
+                    };
+                    WsMessage::Text(json.to_string().into())
                 };
                 let (mut seq, mut waiting, mut acked, mut failed) = (0u64, 0usize, 0u64, 0u64);
                 while waiting < window {
