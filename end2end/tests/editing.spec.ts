@@ -52,3 +52,31 @@ test('an author edits and deletes a message and the other person sees both live'
   // Bob cannot change Amy's messages: no controls on them.
   await expect(bob.page.getByRole('log').getByRole('button', { name: 'Edit' })).toHaveCount(0);
 });
+
+test('an open editor keeps its draft while others react to the message', async ({ browser }) => {
+  const [amy, bob] = await Promise.all(['amy', 'bob'].map((p) => person(browser, p)));
+  const room = `draft${Date.now().toString(36)}`;
+  await createRoom(amy.page, room, bob.name, false);
+  await bob.page.getByRole('region', { name: 'Rooms' }).getByRole('link', { name: room }).click();
+  await expect(bob.page.getByRole('heading', { name: room })).toBeVisible();
+  await say(amy.page, 'lunch at noon');
+
+  const mine = amy.page.locator('.message.mine', { hasText: 'lunch at noon' });
+  await mine.getByRole('button', { name: 'Edit' }).click();
+  const editor = amy.page.getByRole('textbox', { name: 'Edit message' });
+  await editor.fill('lunch at one');
+
+  const atBob = bob.page.getByRole('log').locator('.message', { hasText: /lunch at/ });
+  await atBob.hover();
+  await atBob.getByRole('button', { name: 'React' }).click();
+  await bob.page.getByRole('dialog', { name: 'Pick a reaction' }).getByRole('button', { name: 'thumbs up' }).click();
+
+  // Bob's reaction shows on Amy's message; her editor is the same one, with
+  // her draft and the focus.
+  await expect(mine.getByRole('button', { name: `👍 1: ${bob.name}` })).toBeVisible();
+  await expect(editor).toHaveValue('lunch at one');
+  await expect(editor).toBeFocused();
+  await editor.press('Enter');
+  await expect(atBob.locator('.message-body')).toHaveText('lunch at one');
+  await expect(atBob.getByRole('button', { name: `👍 1: ${bob.name}` })).toBeVisible();
+});

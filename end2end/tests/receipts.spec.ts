@@ -33,9 +33,14 @@ test('in a room, hovering one\'s message shows how many have read it', async ({ 
   await expect(bob.page.getByRole('log').getByText('read this, team')).toBeVisible();
   await marked;
   const mine = amy.page.locator('.message.mine', { hasText: 'read this, team' });
+  const edit = mine.getByRole('button', { name: 'Edit' });
+  const before = await edit.boundingBox();
   await mine.hover();
   await expect(mine.getByText('Seen by 1')).toBeVisible();
   await expect(mine.getByText('Seen by 1')).toHaveAttribute('title', bob.name);
+  // The answer arrives under the pointer: the message's buttons stay put
+  // (a button that moved between press and release would not be clicked).
+  expect(await edit.boundingBox()).toEqual(before);
 });
 
 test('turning read receipts and typing off is remembered', async ({ browser }) => {

@@ -297,6 +297,33 @@ where
     (opened, t0.elapsed())
 }
 
+/// Posts `body` to `room` over HTTP as the holder of `session`; panics unless
+/// the server acknowledged it.
+pub async fn post_to_room(
+    http: &reqwest::Client,
+    base: &str,
+    session: &str,
+    room: i64,
+    body: &str,
+    client_id: &str,
+) {
+    let res = http
+        .post(format!("{base}/api/send"))
+        .header("cookie", format!("kanect_session={session}"))
+        .header("origin", base)
+        .header("accept", "application/json")
+        .form(&[
+            ("to", ""),
+            ("conversation_id", &room.to_string()),
+            ("body", body),
+            ("client_id", client_id),
+        ])
+        .send()
+        .await
+        .expect("send");
+    assert!(res.status().is_success(), "send: {}", res.status());
+}
+
 /// Runs a room of `members` on a fresh server; returns the length of a
 /// post's frame and the p50 / p99 to each member.
 async fn one_room(server: &ServerProcess, members: usize) -> (usize, Duration, Duration) {
@@ -312,21 +339,15 @@ async fn one_room(server: &ServerProcess, members: usize) -> (usize, Duration, D
     let sender = reqwest::Client::new();
     for n in Fanout::posts() {
         let started = Instant::now();
-        let res = sender
-            .post(format!("{}/api/send", server.base))
-            .header("cookie", format!("kanect_session={}", sessions[0]))
-            .header("origin", &server.base)
-            .header("accept", "application/json")
-            .form(&[
-                ("to", ""),
-                ("conversation_id", &room.to_string()),
-                ("body", &format!("post {n}")),
-                ("client_id", &format!("room-bench-{n:06}")),
-            ])
-            .send()
-            .await
-            .expect("send");
-        assert!(res.status().is_success(), "send: {}", res.status());
+        post_to_room(
+            &sender,
+            &server.base,
+            &sessions[0],
+            room,
+            &format!("post {n}"),
+            &format!("room-bench-{n:06}"),
+        )
+        .await;
         run.wait_for(n, started).await;
     }
     let frame_len = run.frame_len.load(std::sync::atomic::Ordering::Relaxed);

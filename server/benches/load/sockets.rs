@@ -22,7 +22,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use crate::{
     harness::{ServerProcess, ms},
     report::Report,
-    rooms::{connect, database, seed},
+    rooms::{connect, database, post_to_room, seed},
 };
 
 pub async fn run(wanted: usize) {
@@ -96,21 +96,15 @@ pub async fn run(wanted: usize) {
     // One post to the room everybody is in: every socket must get it.
     let sockets = (open + users) as u64;
     let t = Instant::now();
-    let res = reqwest::Client::new()
-        .post(format!("{}/api/send", server.base))
-        .header("cookie", format!("kanect_session={}", sessions[0]))
-        .header("origin", &server.base)
-        .header("accept", "application/json")
-        .form(&[
-            ("to", ""),
-            ("conversation_id", &room.to_string()),
-            ("body", "to every socket"),
-            ("client_id", "sockets-bench-0001"),
-        ])
-        .send()
-        .await
-        .expect("send");
-    assert!(res.status().is_success(), "send: {}", res.status());
+    post_to_room(
+        &reqwest::Client::new(),
+        &server.base,
+        &sessions[0],
+        room,
+        "to every socket",
+        "sockets-bench-0001",
+    )
+    .await;
     while received.load(Ordering::Relaxed) < sockets && t.elapsed() < Duration::from_secs(30) {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }

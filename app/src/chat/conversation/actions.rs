@@ -4,12 +4,25 @@
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{item::Context, lazy::reaction_picker};
-use crate::chat::{api::delete_own_message, model::Quote, state::use_chat};
+use crate::chat::{
+    api::delete_own_message,
+    model::{Message, Quote},
+    state::use_chat,
+};
 
 #[component]
-pub fn Actions(quote: Quote, mine: bool, cx: Context) -> impl IntoView {
+pub fn Actions(message: Memo<Message>, mine: bool, cx: Context) -> impl IntoView {
     let chat = use_chat();
-    let id = quote.id;
+    let id = message.with_untracked(|m| m.id);
+    // What a reply quotes: the message as it is when Reply is pressed.
+    let quote = move || {
+        message.with_untracked(|m| Quote {
+            id,
+            sender_name: m.sender_name.clone(),
+            snippet: Quote::snippet(&m.body),
+            deleted: false,
+        })
+    };
     let confirming = RwSignal::new(false);
     let picking = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -24,7 +37,6 @@ pub fn Actions(quote: Quote, mine: bool, cx: Context) -> impl IntoView {
             confirming.try_set(false);
         })
     };
-    let quote = StoredValue::new(quote);
     let own = move || {
         mine.then(|| {
             view! {
@@ -48,7 +60,7 @@ pub fn Actions(quote: Quote, mine: bool, cx: Context) -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <button type="button" class="link" on:click=move |_| cx.replying.set(Some(quote.get_value()))>"Reply"</button>
+                    <button type="button" class="link" on:click=move |_| cx.replying.set(Some(quote()))>"Reply"</button>
                     " "
                     <button
                         type="button"

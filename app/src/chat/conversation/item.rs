@@ -68,9 +68,15 @@ pub struct Context {
 }
 
 #[component]
-pub fn MessageItem(message: Message, cx: Context) -> impl IntoView {
+pub fn MessageItem(
+    /// The message as it is now: the row stays while it is edited, reacted
+    /// to or deleted, and only the parts that changed are drawn again (so a
+    /// click, an open editor or an open picker is never lost to a redraw).
+    message: Memo<Message>,
+    cx: Context,
+) -> impl IntoView {
     let chat = use_chat();
-    let m = message;
+    let m = message.get_untracked();
     let id = m.id;
     let day = move || {
         cx.days
@@ -89,93 +95,114 @@ pub fn MessageItem(message: Message, cx: Context) -> impl IntoView {
     let in_room = cx.in_room.get_untracked();
     let from =
         (!mine && in_room).then(|| view! { <span class="sender">{m.sender_name.clone()}</span> });
-    let mentions_me = !mine && chat.mentions_me(&m);
-    let quote = m
-        .reply
-        .clone()
-        .map(|q| view! { <QuoteLine quote=q jump=cx.jump /> });
-    let body = if m.deleted {
-        view! { <p class="message-body deleted">"message deleted"</p> }.into_any()
-    } else {
-        let text = m.body.clone();
-        let shown = if m.body.is_empty() {
+    let deleted = Memo::new(move |_| message.with(|m| m.deleted));
+    let mentions_me = Memo::new(move |_| !mine && message.with(|m| chat.mentions_me(m)));
+    let reply = Memo::new(move |_| message.with(|m| m.reply.clone()));
+    let text = Memo::new(move |_| message.with(|m| (m.body.clone(), m.html.clone())));
+    let files = Memo::new(move |_| message.with(|m| (!m.deleted).then(|| m.attachments.clone())));
+    let reactions = Memo::new(move |_| message.with(|m| (!m.deleted).then(|| m.reactions.clone())));
+    let edited = Memo::new(move |_| message.with(|m| m.edited_at.filter(|_| !m.deleted)));
+    let editing = move || cx.editing.get() == Some(id) && !deleted.get();
+    let body = move || {
+        if deleted.get() {
+            return view! { <p class="message-body deleted">"message deleted"</p> }.into_any();
+        }
+        let (body, html) = text.get();
+        if body.is_empty() {
             ().into_any()
-        } else if m.html.is_empty() {
-            view! { <div class="message-body">{m.body.clone()}</div> }.into_any()
+        } else if html.is_empty() {
+            view! { <div class="message-body">{body}</div> }.into_any()
         } else {
-            let html = if mentions_me {
-                chat.me.with_value(|u| mark_me(&m.html, &u.username))
+            let html = if mentions_me.get() {
+                chat.me.with_value(|u| mark_me(&html, &u.username))
             } else {
-                m.html.clone()
+                html
             };
             view! { <div class="message-body" inner_html=html></div> }.into_any()
-        };
-        view! {
-            {move || if cx.editing.get() == Some(id) {
-                let text = text.clone();
-                Suspend::new(async move { super::lazy::message_editor(id, text, cx.editing, cx.edit_failed).await }).into_any()
-            } else {
-                ().into_any()
-            }}
-            <div class:hidden=move || cx.editing.get() == Some(id)>{shown}</div>
         }
-        .into_any()
     };
-    let edited = m.edited_at.filter(|_| !m.deleted).map(|at| {
-        let (_, when) = time_of(at);
-        view! { <span class="edited" title=format!("edited {when}")>" (edited)"</span> }
-    });
-    let files = (!m.deleted && !m.attachments.is_empty())
-        .then(|| view! { <MessageFiles files=m.attachments.clone() /> });
-    let reactions = (!m.deleted && !m.reactions.is_empty())
-        .then(|| view! { <ReactionChips message_id=id reactions=m.reactions.clone() /> });
-    let actions = (!m.deleted).then(|| {
-        let quote = Quote {
-            id,
-            sender_name: m.sender_name.clone(),
-            snippet: Quote::snippet(&m.body),
-            deleted: false,
-        };
-        view! { <Actions quote=quote mine=mine cx=cx /> }
-    });
-    // "Seen by N" on one's own room messages, asked for on hover.
-    let seen_by = RwSignal::new(None::<(u32, String)>);
-    let ask = move || {
-        if !(mine && in_room) || seen_by.get_untracked().is_some() {
-            return;
-        }
-        spawn_local(async move {
-            if let Ok(s) = who_has_seen(id).await {
-                seen_by.try_set(Some((s.count, s.names.join(", "))));
-            }
-        });
+    let editor = move || {
+        editing().then(|| {
+            let text = message.with_untracked(|m| m.body.clone());
+            Suspend::new(async move {
+                super::lazy::message_editor(id, text, cx.editing, cx.edit_failed).await
+            })
+        })
     };
+    let seen_by = SeenBy::new(id, mine && in_room);
     view! {
         {day}
         <article
             class="message"
             class:mine=mine
-            class:mentions-me=mentions_me
+            class:mentions-me=move || mentions_me.get()
             class:grouped=move || cx.grouped.with(|g| g.contains(&id))
             class:highlight=move || cx.highlighted.get() == Some(id)
             data-id=m.id
-            on:mouseenter=move |_| ask()
-            on:focusin=move |_| ask()
+            on:mouseenter=move |_| seen_by.ask()
+            on:focusin=move |_| seen_by.ask()
         >
             {from}
-            {quote}
-            {body}
-            {files}
-            {reactions}
-            <time title=full>{short}{edited}</time>
-            {move || (cx.seen_id.get() == Some(id)).then(|| view! { <span class="seen">"Seen"</span> })}
-            {move || seen_by.get().map(|(n, names)| view! {
-                <span class="seen" title=names>{format!("Seen by {n}")}</span>
-            })}
-            {actions}
+            {move || reply.get().map(|q| view! { <QuoteLine quote=q jump=cx.jump /> })}
+            {editor}
+            <div class:hidden=editing>{body}</div>
+            {move || files.get().filter(|f| !f.is_empty()).map(|f| view! { <MessageFiles files=f /> })}
+            {move || reactions.get().filter(|r| !r.is_empty()).map(|r| view! { <ReactionChips message_id=id reactions=r /> })}
+            // Read receipts sit on the time's line, out of the flow: one
+            // arriving under the pointer moves nothing.
+            <div class="meta">
+                <time title=full>{short}{move || edited.get().map(|at| {
+                    let (_, when) = time_of(at);
+                    view! { <span class="edited" title=format!("edited {when}")>" (edited)"</span> }
+                })}</time>
+                {move || (cx.seen_id.get() == Some(id)).then(|| view! { <span class="seen">"Seen"</span> })}
+                {move || seen_by.shown.get().map(|(n, names)| view! {
+                    <span class="seen" title=names>{format!("Seen by {n}")}</span>
+                })}
+            </div>
+            {move || (!deleted.get()).then(|| view! { <Actions message=message mine=mine cx=cx /> })}
         </article>
     }
     .into_any()
+}
+
+/// "Seen by N" on one's own room message: asked for once, when the reader
+/// first points at or focuses it.
+#[derive(Clone, Copy)]
+struct SeenBy {
+    id: i64,
+    wanted: bool,
+    asked: StoredValue<bool>,
+    shown: RwSignal<Option<(u32, String)>>,
+}
+
+impl SeenBy {
+    fn new(id: i64, wanted: bool) -> Self {
+        Self {
+            id,
+            wanted,
+            asked: StoredValue::new(false),
+            shown: RwSignal::new(None),
+        }
+    }
+
+    fn ask(self) {
+        if !self.wanted || self.asked.get_value() {
+            return;
+        }
+        self.asked.set_value(true);
+        spawn_local(async move {
+            match who_has_seen(self.id).await {
+                Ok(s) => {
+                    self.shown.try_set(Some((s.count, s.names.join(", "))));
+                }
+                // Asked again on the next hover.
+                Err(_) => {
+                    self.asked.try_set_value(false);
+                }
+            }
+        });
+    }
 }
 
 /// The message a reply answers: who and the start of it; a click shows it.

@@ -35,7 +35,7 @@ use self::{
     pending::{Outbox, Pending, PendingItem, new_client_id},
 };
 use super::{
-    model::Quote,
+    model::{Message, Quote},
     state::{Target, typing_line, use_chat},
 };
 
@@ -265,12 +265,8 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
                                         <p class="conversation-empty">"Send a message to start the conversation."</p>
                                     })
                                 }}
-                                <For
-                                    each=move || messages.get()
-                                    key=|m| (m.id, m.edited_at, m.deleted, m.reactions.clone(), m.reply.clone(), m.attachments.clone())
-                                    let:m
-                                >
-                                    <MessageItem message=m cx=cx />
+                                <For each=move || messages.get() key=|m| m.id let:m>
+                                    <MessageItem message=follow(messages, m) cx=cx />
                                 </For>
                                 <For each=move || unsent.get() key=|p| (p.client_id.clone(), p.failed) let:p>
                                     <PendingItem pending=p retry=retry />
@@ -297,4 +293,19 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
             <Composer on_send=on_send disabled=archived conversation_id=conversation_id on_edit_last=edit_last replying=replying attachments=attachments />
         </section>
     }
+}
+
+/// Message `first` as `messages` has it now (the list is in id order). Once
+/// it has left the list its row is about to go: it keeps its last state.
+fn follow(messages: Memo<Vec<Message>>, first: Message) -> Memo<Message> {
+    let id = first.id;
+    Memo::new(move |last: Option<&Message>| {
+        messages
+            .with(|all| {
+                all.binary_search_by_key(&id, |m| m.id)
+                    .ok()
+                    .map(|i| all[i].clone())
+            })
+            .unwrap_or_else(|| last.unwrap_or(&first).clone())
+    })
 }
