@@ -56,7 +56,8 @@ impl Fields {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+/// Read with `"kind"` as the first key (`crate::wire`), as it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AppError {
     /// Not logged in, or the credentials were wrong.
@@ -85,6 +86,25 @@ pub enum AppError {
     #[error("{message}")]
     Transport { message: String },
 }
+
+/// `AppError`'s variants as serde reads them once `"kind"` has named one
+/// (`crate::wire`); the compiler checks that they match.
+#[derive(Deserialize)]
+#[serde(remote = "AppError", rename_all = "snake_case")]
+#[allow(dead_code)]
+enum AppErrorTwin {
+    Unauthorized { message: String },
+    Forbidden,
+    NotFound { what: String },
+    Validation { fields: Vec<FieldError> },
+    Conflict { message: String },
+    RateLimited { retry_after_secs: u64 },
+    Unavailable { retry_after_secs: u64 },
+    Internal,
+    Transport { message: String },
+}
+
+crate::wire::tag_first!(AppError, "kind", AppErrorTwin);
 
 impl AppError {
     pub fn unauthorized() -> Self {

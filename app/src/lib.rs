@@ -38,6 +38,7 @@ pub mod error;
 pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod live;
+pub mod wire;
 
 pub mod session;
 

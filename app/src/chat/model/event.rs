@@ -9,8 +9,9 @@ use crate::error::AppError;
 /// What the live event stream (`/ws`) sends, one JSON object per text frame.
 /// Events from the event log also carry `"event_id"` (see `Incoming`); the
 /// others (`hello`, `resync`, `presence`, `heartbeat`, `signed_out`, `sent`,
-/// `send_failed`) are about this socket or ephemeral.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `send_failed`) are about this socket or ephemeral. Read with `"type"` as
+/// the first key after `event_id` (`crate::wire`), as the server writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// First frame after connecting: who is online now, and the newest event
@@ -95,6 +96,88 @@ pub enum Event {
     /// Answer to a `send` frame from this socket: not stored, and why.
     SendFailed { client_id: String, error: AppError },
 }
+
+/// `Event`'s variants as serde reads them once `"type"` has named one
+/// (`crate::wire`); the compiler checks that they match `Event`'s.
+#[derive(Deserialize)]
+#[serde(remote = "Event", rename_all = "snake_case")]
+#[allow(dead_code)]
+enum EventTwin {
+    Hello {
+        user_id: i32,
+        online: Vec<i32>,
+        cursor: i64,
+    },
+    Resync {
+        cursor: i64,
+    },
+    Message {
+        message: Message,
+    },
+    Read {
+        conversation_id: i32,
+        last_read_id: i64,
+    },
+    Presence {
+        online: Vec<i32>,
+        offline: Vec<i32>,
+    },
+    Heartbeat,
+    Typing {
+        conversation_id: i32,
+        user_id: i32,
+        username: String,
+    },
+    MessageUpdated {
+        message: Message,
+    },
+    Reaction {
+        conversation_id: i32,
+        message_id: i64,
+        emoji: String,
+        user_id: i32,
+        username: String,
+        on: bool,
+    },
+    MessageDeleted {
+        message_id: i64,
+        conversation_id: i32,
+    },
+    Conversation {
+        conversation: Conversation,
+    },
+    Seen {
+        conversation_id: i32,
+        user_id: i32,
+        last_read_id: i64,
+    },
+    Notify {
+        conversation_id: i32,
+        notify: Notify,
+    },
+    Privacy {
+        share_typing: bool,
+        share_receipts: bool,
+    },
+    MemberJoined {
+        conversation_id: i32,
+        user_id: i32,
+    },
+    MemberLeft {
+        conversation_id: i32,
+        user_id: i32,
+    },
+    SignedOut,
+    Sent {
+        message: Message,
+    },
+    SendFailed {
+        client_id: String,
+        error: AppError,
+    },
+}
+
+crate::wire::tag_first!(Event, "type" after "event_id", EventTwin);
 
 impl Event {
     /// Whether this kind of event is in the event log (and so resumable).
@@ -201,5 +284,104 @@ mod tests {
         );
         let bare = Incoming::parse(r#"{"type":"heartbeat"}"#).unwrap();
         assert_eq!((bare.event_id, bare.event), (None, Event::Heartbeat));
+    }
+
+    /// One of each event, as the server writes it (logged ones with their
+    /// `event_id` first), reads back as the same event.
+    #[test]
+    fn every_event_reads_back_from_its_frame() {
+        let message = Message {
+            id: 7,
+            conversation_id: 3,
+            body: "hi".into(),
+            ..Message::default()
+        };
+        let conversation = Conversation {
+            id: 3,
+            kind: super::super::Kind::Room,
+            name: "ops".into(),
+            peer_id: None,
+            topic: String::new(),
+            is_public: true,
+            archived: false,
+            member_count: 2,
+            last_message_id: 7,
+        };
+        let all = [
+            Event::Hello {
+                user_id: 1,
+                online: vec![1, 2],
+                cursor: 9,
+            },
+            Event::Resync { cursor: 9 },
+            Event::Message {
+                message: message.clone(),
+            },
+            Event::Read {
+                conversation_id: 3,
+                last_read_id: 7,
+            },
+            Event::Presence {
+                online: vec![2],
+                offline: vec![3],
+            },
+            Event::Heartbeat,
+            Event::Typing {
+                conversation_id: 3,
+                user_id: 2,
+                username: "bob".into(),
+            },
+            Event::MessageUpdated {
+                message: message.clone(),
+            },
+            Event::Reaction {
+                conversation_id: 3,
+                message_id: 7,
+                emoji: "👍".into(),
+                user_id: 2,
+                username: "bob".into(),
+                on: true,
+            },
+            Event::MessageDeleted {
+                message_id: 7,
+                conversation_id: 3,
+            },
+            Event::Conversation { conversation },
+            Event::Seen {
+                conversation_id: 3,
+                user_id: 2,
+                last_read_id: 7,
+            },
+            Event::Notify {
+                conversation_id: 3,
+                notify: Notify::Mentions,
+            },
+            Event::Privacy {
+                share_typing: false,
+                share_receipts: true,
+            },
+            Event::MemberJoined {
+                conversation_id: 3,
+                user_id: 4,
+            },
+            Event::MemberLeft {
+                conversation_id: 3,
+                user_id: 4,
+            },
+            Event::SignedOut,
+            Event::Sent { message },
+            Event::SendFailed {
+                client_id: "c-1".into(),
+                error: AppError::field("body", "Too long."),
+            },
+        ];
+        for event in all {
+            let json = serde_json::to_string(&event).unwrap();
+            let plain = Incoming::parse(&json).unwrap_or_else(|| panic!("{json}"));
+            assert_eq!((plain.event_id, &plain.event), (None, &event));
+            let logged = format!("{{\"event_id\":5,{}", &json[1..]);
+            let stamped = Incoming::parse(&logged).unwrap_or_else(|| panic!("{logged}"));
+            assert_eq!((stamped.event_id, stamped.event), (Some(5), event));
+        }
     }
 }
