@@ -57,9 +57,13 @@ proptest! {
         }};
         let json = serde_json::to_string(&event).unwrap();
         prop_assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event.clone());
-        let mut framed = serde_json::to_value(&event).unwrap();
-        framed["event_id"] = serde_json::json!(event_id);
-        prop_assert_eq!(Incoming::parse(&framed.to_string()).unwrap(), Incoming { event_id, event });
+        // As the server frames it: a logged event's `event_id` first, then
+        // the event's own object, `"type"` first (see `crate::wire`).
+        let framed = match event_id {
+            Some(id) => format!("{{\"event_id\":{id},{}", &json[1..]),
+            None => json.clone(),
+        };
+        prop_assert_eq!(Incoming::parse(&framed).unwrap(), Incoming { event_id, event });
     }
 
     #[test]

@@ -288,3 +288,35 @@ pub async fn oldest<C: ConnectionTrait>(db: &C) -> Result<Option<i64>, DbErr> {
         .one(db)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Stamped;
+    use crate::chat::model::{Event, Incoming};
+
+    /// The browser reads `"type"` right after `event_id` (`crate::wire`):
+    /// the frames written here must keep that order.
+    #[test]
+    fn a_logged_frame_starts_with_its_id_then_its_type() {
+        let event = Event::Read {
+            conversation_id: 3,
+            last_read_id: 9,
+        };
+        let frame = serde_json::to_string(&Stamped {
+            event_id: 42,
+            event: &event,
+        })
+        .unwrap();
+        assert!(
+            frame.starts_with(r#"{"event_id":42,"type":"read","#),
+            "{frame}"
+        );
+        assert_eq!(
+            Incoming::parse(&frame),
+            Some(Incoming {
+                event_id: Some(42),
+                event
+            })
+        );
+    }
+}
