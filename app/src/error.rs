@@ -88,7 +88,8 @@ pub enum AppError {
 }
 
 /// `AppError`'s variants as serde reads them once `"kind"` has named one
-/// (`crate::wire`); the compiler checks that they match.
+/// (`crate::wire`). Add a new `AppError` variant here too: the compiler
+/// checks the fields, and `every_kind_of_error_serialises` that none is missing.
 #[derive(Deserialize)]
 #[serde(remote = "AppError", rename_all = "snake_case")]
 #[allow(dead_code)]
@@ -309,6 +310,23 @@ mod tests {
             AppError::Internal,
             AppError::from_server_fn_error(ServerFnErrorErr::Args("user_id: invalid digit".into())),
         ];
+        // Every variant is listed: a new one fails to compile here until it
+        // is added above and to `AppErrorTwin`, which reads it.
+        let kinds: std::collections::HashSet<u8> = all
+            .iter()
+            .map(|e| match e {
+                AppError::Unauthorized { .. } => 0,
+                AppError::Forbidden => 1,
+                AppError::NotFound { .. } => 2,
+                AppError::Validation { .. } => 3,
+                AppError::Conflict { .. } => 4,
+                AppError::RateLimited { .. } => 5,
+                AppError::Unavailable { .. } => 6,
+                AppError::Internal => 7,
+                AppError::Transport { .. } => 8,
+            })
+            .collect();
+        assert_eq!(kinds.len(), 9);
         for err in all {
             let json = serde_json::to_string(&err).unwrap_or_else(|e| panic!("{err:?}: {e}"));
             assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);

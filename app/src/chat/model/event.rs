@@ -98,7 +98,8 @@ pub enum Event {
 }
 
 /// `Event`'s variants as serde reads them once `"type"` has named one
-/// (`crate::wire`); the compiler checks that they match `Event`'s.
+/// (`crate::wire`). Add a new `Event` variant here too: the compiler checks
+/// the fields, and `every_event_reads_back_from_its_frame` that none is missing.
 #[derive(Deserialize)]
 #[serde(remote = "Event", rename_all = "snake_case")]
 #[allow(dead_code)]
@@ -375,6 +376,33 @@ mod tests {
                 error: AppError::field("body", "Too long."),
             },
         ];
+        // Every variant is listed: a new one fails to compile here until it
+        // is added above and to `EventTwin`, which reads it.
+        let kinds: std::collections::HashSet<u8> = all
+            .iter()
+            .map(|e| match e {
+                Event::Hello { .. } => 0,
+                Event::Resync { .. } => 1,
+                Event::Message { .. } => 2,
+                Event::Read { .. } => 3,
+                Event::Presence { .. } => 4,
+                Event::Heartbeat => 5,
+                Event::Typing { .. } => 6,
+                Event::MessageUpdated { .. } => 7,
+                Event::Reaction { .. } => 8,
+                Event::MessageDeleted { .. } => 9,
+                Event::Conversation { .. } => 10,
+                Event::Seen { .. } => 11,
+                Event::Notify { .. } => 12,
+                Event::Privacy { .. } => 13,
+                Event::MemberJoined { .. } => 14,
+                Event::MemberLeft { .. } => 15,
+                Event::SignedOut => 16,
+                Event::Sent { .. } => 17,
+                Event::SendFailed { .. } => 18,
+            })
+            .collect();
+        assert_eq!(kinds.len(), 19);
         for event in all {
             let json = serde_json::to_string(&event).unwrap();
             let plain = Incoming::parse(&json).unwrap_or_else(|| panic!("{json}"));
