@@ -22,7 +22,7 @@ use prometheus_client::{
     registry::Registry,
 };
 
-/// Labels of a counted refusal: `what` was refused.
+/// Labels of a counted refusal (`limit`) or of live frames (`how`).
 pub type Refusal = Vec<(&'static str, &'static str)>;
 
 pub struct Metrics {
@@ -40,6 +40,11 @@ pub struct Metrics {
     pub commit_delivery_seconds: Histogram,
     /// Events read from the log because their live hand-over never came.
     pub events_from_log: Counter,
+    /// Frames handed to this node's sockets, by `how`: `direct` (written
+    /// by the delivering task), `queued` (left to the socket's task) or
+    /// `stalled` (written directly but not finished: the socket's task
+    /// finishes it).
+    pub live_frames: Family<Refusal, Counter>,
     pub nats_published: Counter,
     pub nats_received: Counter,
     /// Batches not published because NATS was unreachable.
@@ -71,6 +76,16 @@ pub fn refused(limit: &'static str) {
         .refused
         .get_or_create(&vec![("limit", limit)])
         .inc();
+}
+
+/// Counts frames handed to sockets: `direct`, `queued` and `stalled` ones.
+pub fn live_frames(direct: u64, queued: u64, stalled: u64) {
+    let frames = &metrics().live_frames;
+    for (how, n) in [("direct", direct), ("queued", queued), ("stalled", stalled)] {
+        if n > 0 {
+            frames.get_or_create(&vec![("how", how)]).inc_by(n);
+        }
+    }
 }
 
 /// What a node reports about its state at the moment of a scrape.
@@ -105,6 +120,7 @@ impl Metrics {
             db_write_wait_seconds: latency(),
             commit_delivery_seconds: latency(),
             events_from_log: Counter::default(),
+            live_frames: Family::default(),
             nats_published: Counter::default(),
             nats_received: Counter::default(),
             nats_dropped: Counter::default(),
@@ -150,6 +166,11 @@ impl Metrics {
             "events_from_log",
             "Events read from the log because their live hand-over never came",
             m.events_from_log.clone(),
+        );
+        r.register(
+            "live_frames",
+            "Frames handed to this node's sockets, by how (direct, queued, stalled)",
+            m.live_frames.clone(),
         );
         r.register(
             "nats_published",
@@ -208,6 +229,7 @@ mod tests {
     fn renders_prometheus_text_with_every_family() {
         metrics().messages_sent.inc();
         refused("rate");
+        live_frames(1, 0, 0);
         let text = render(Now {
             sockets: 3,
             users: 2,
@@ -221,6 +243,7 @@ mod tests {
             "kanect_commit_delivery_seconds_sum",
             "kanect_nats_lag_seconds_count",
             "kanect_refused_total{limit=\"rate\"}",
+            "kanect_live_frames_total{how=\"direct\"}",
             "kanect_sockets 3",
             "kanect_users 2",
             "kanect_db_pool_connections 4",

@@ -127,3 +127,104 @@ async fn a_tab_behind_what_the_log_keeps_is_told_to_resync() {
     let mut ahead = nemo.socket(Some(sentinel.id + 100)).await;
     assert_eq!(ahead.next_event().await["type"], "resync");
 }
+
+/// Commits one event for `user` whose frame is about `size` bytes.
+async fn commit_large(app: &TestApp, user: i32, size: usize) -> Logged {
+    let txn = begin_write(&app.db).await.unwrap();
+    let mut logged = log::append(
+        &txn,
+        &[NewEvent::new(
+            Audience::User(user),
+            Event::Typing {
+                conversation_id: 0,
+                user_id: user,
+                username: "x".repeat(size),
+            },
+        )],
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    logged.pop().unwrap()
+}
+
+/// `/ws` over a TCP socket whose receive buffer is a few KB, so the server's
+/// writes stall as soon as the client stops reading.
+async fn narrow_socket(c: &common::Client, after: Option<i64>) -> common::Socket {
+    use tokio_tungstenite::{MaybeTlsStream, tungstenite::client::IntoClientRequest};
+    let addr: std::net::SocketAddr = c.base.trim_start_matches("http://").parse().unwrap();
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(4096).unwrap();
+    let stream = tcp.connect(addr).await.unwrap();
+    let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
+    let url = format!("{}/ws{query}", c.base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut()
+        .insert("cookie", c.cookie_header().unwrap().parse().unwrap());
+    req.headers_mut().insert("origin", c.base.parse().unwrap());
+    let (ws, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(stream))
+        .await
+        .unwrap();
+    let mut socket = common::Socket { ws };
+    assert_eq!(socket.next_event().await["type"], "hello");
+    socket
+}
+
+/// A tab that stops reading while events pour in: the server's writes to it
+/// stall (the connection takes no more), and what follows must wait behind
+/// them — or the socket is dropped as too slow and the tab resumes. Either
+/// way it gets every event once, in id order, once it reads again.
+#[tokio::test]
+async fn a_tab_that_stops_reading_gets_every_event_once_in_order() {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let app = spawn_app().await;
+    let nemo = app.user("nemo").await;
+    let id = nemo.id().await as i32;
+    let mut ws = narrow_socket(&nemo, None).await;
+    let stalled = || {
+        app::metrics::metrics()
+            .live_frames
+            .get_or_create(&vec![("how", "stalled")])
+            .get()
+    };
+    let stalled_before = stalled();
+    // About 3 MB while the tab reads nothing.
+    let mut sent = Vec::new();
+    for _ in 0..50 {
+        let event = commit_large(&app, id, 60_000).await;
+        app.live.publish(vec![event.clone()]);
+        sent.push(event.id);
+    }
+    // The server found the connection full.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while stalled() == stalled_before {
+        assert!(tokio::time::Instant::now() < deadline, "no write stalled");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let sentinel = commit_one(&app, id, 1).await;
+    app.live.publish(vec![sentinel.clone()]);
+    sent.push(sentinel.id);
+
+    let mut got = Vec::new();
+    while got.last() != Some(&sentinel.id) {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(15), ws.ws.next())
+            .await
+            .expect("a frame within 15 s");
+        match frame {
+            Some(Ok(Message::Text(text))) => {
+                let event: serde_json::Value = serde_json::from_str(&text).unwrap();
+                if let Some(event_id) = event["event_id"].as_i64() {
+                    got.push(event_id);
+                }
+            }
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                // Dropped as too slow: resume after the last one it has.
+                let last = got.last().copied().unwrap_or(sent[0] - 1);
+                ws = narrow_socket(&nemo, Some(last)).await;
+            }
+            Some(Ok(_)) => {}
+        }
+    }
+    assert_eq!(got, sent, "every event once, in id order");
+}

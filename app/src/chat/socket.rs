@@ -11,7 +11,9 @@
 //! event log (at most `REPLAY_LIMIT`, else one `resync`), so an event
 //! committed meanwhile is either replayed or arrives live — and the live copy
 //! of a replayed event is skipped: no gap, no duplicate. Live events come in id order
-//! (`live::dispatch`). Without `after` nothing is replayed: the tab starts at
+//! (`live::dispatch`); once the replay is done the socket goes live and the hub
+//! may write frames to it straight from the delivering task (`Outlet`, the
+//! socket shared by both). Without `after` nothing is replayed: the tab starts at
 //! `cursor`. A tab whose `after` is older than the log keeps also gets `resync`.
 //! The server pings every 20 s and closes a socket silent for 50 s; it also
 //! sends a `heartbeat` event the browser can watch.
@@ -27,6 +29,11 @@
 
 use std::{
     net::{IpAddr, SocketAddr},
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicUsize, Ordering},
+    },
+    task::{Context, Poll, Waker, ready},
     time::{Duration, Instant},
 };
 
@@ -38,7 +45,7 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use futures::{StreamExt, stream::FuturesUnordered};
+use futures::{SinkExt, StreamExt, stream::FuturesUnordered};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -52,7 +59,7 @@ use crate::{
     db::now_millis,
     error::AppError,
     events::log,
-    live::hub::{Control, Frame, Subscription, close},
+    live::hub::{Control, DirectWrite, Frame, Subscription, Written, close},
     security::{client_addr, is_same_origin},
     state::AppState,
 };
@@ -125,7 +132,11 @@ pub async fn connect(
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
-        .on_upgrade(move |socket| serve(std::sync::Arc::new(state), owner, resume.after, socket))
+        .on_upgrade(move |socket| {
+            // Shared from the start: the task's state keeps one pointer, not
+            // the socket (an async block keeps room for what it captures).
+            serve(Arc::new(state), owner, resume.after, Outlet::new(socket))
+        })
 }
 
 /// Ids of people online that one frame carries. A socket keeps a write
@@ -154,11 +165,100 @@ fn hello(user_id: i32, online: Vec<i32>, cursor: i64) -> Vec<Frame> {
     frames
 }
 
+/// The socket, shared by its task and the hub, which writes live frames to
+/// it directly when nothing is queued ahead of them (`DirectWrite`). Each
+/// use holds the lock for one poll, never across an await.
+struct Outlet {
+    socket: Mutex<WebSocket>,
+    /// Writes of the socket's task under way: the hub does not write
+    /// meanwhile (its frame would overtake theirs, and its waker would
+    /// replace theirs).
+    own: AtomicUsize,
+}
+
+/// Counts one of the task's own writes for as long as it lives.
+struct OwnWrite<'a>(&'a AtomicUsize);
+
+impl Drop for OwnWrite<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Outlet {
+    fn new(socket: WebSocket) -> Arc<Self> {
+        Arc::new(Self {
+            socket: Mutex::new(socket),
+            own: AtomicUsize::new(0),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, WebSocket> {
+        self.socket.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes `message` and flushes it.
+    async fn write(&self, message: WsMessage) -> Result<(), axum::Error> {
+        self.own.fetch_add(1, Ordering::SeqCst);
+        let _own = OwnWrite(&self.own);
+        let mut message = Some(message);
+        std::future::poll_fn(|cx| {
+            let mut socket = self.lock();
+            if message.is_some() {
+                ready!(socket.poll_ready_unpin(cx))?;
+                if let Some(m) = message.take() {
+                    socket.start_send_unpin(m)?;
+                }
+            }
+            socket.poll_flush_unpin(cx)
+        })
+        .await
+    }
+
+    /// Finishes writing what a stalled direct write left buffered.
+    async fn flush(&self) -> Result<(), axum::Error> {
+        std::future::poll_fn(|cx| self.lock().poll_flush_unpin(cx)).await
+    }
+
+    async fn recv(&self) -> Option<Result<WsMessage, axum::Error>> {
+        std::future::poll_fn(|cx| self.lock().poll_next_unpin(cx)).await
+    }
+}
+
+impl DirectWrite for Outlet {
+    fn try_write(&self, text: &Utf8Bytes, clear: &dyn Fn() -> bool) -> Written {
+        let Ok(mut socket) = self.socket.try_lock() else {
+            return Written::Declined;
+        };
+        if self.own.load(Ordering::SeqCst) != 0 || !clear() {
+            return Written::Declined;
+        }
+        // Nobody waits on this write: if it cannot finish now, the task is
+        // told to (`Written::Stalled`), with its own waker.
+        let mut cx = Context::from_waker(Waker::noop());
+        match socket.poll_ready_unpin(&mut cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(_)) => return Written::Done,
+            Poll::Pending => return Written::Declined,
+        }
+        if socket
+            .start_send_unpin(WsMessage::Text(text.clone()))
+            .is_err()
+        {
+            return Written::Done;
+        }
+        match socket.poll_flush_unpin(&mut cx) {
+            Poll::Ready(_) => Written::Done,
+            Poll::Pending => Written::Stalled,
+        }
+    }
+}
+
 /// Writes one text frame (shared, not copied); false when the socket is
 /// gone or stayed blocked for `WRITE_TIMEOUT`. Most writes finish on their
 /// first poll: only a blocked one arms the timer.
-async fn send(socket: &mut WebSocket, text: &Utf8Bytes) -> bool {
-    let mut write = std::pin::pin!(socket.send(WsMessage::Text(text.clone())));
+async fn send(socket: &Outlet, text: &Utf8Bytes) -> bool {
+    let mut write = std::pin::pin!(socket.write(WsMessage::Text(text.clone())));
     match futures::poll!(write.as_mut()) {
         std::task::Poll::Ready(done) => done.is_ok(),
         std::task::Poll::Pending => {
@@ -167,22 +267,27 @@ async fn send(socket: &mut WebSocket, text: &Utf8Bytes) -> bool {
     }
 }
 
-async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {
+/// Finishes a direct write that stalled; false when the socket is gone or
+/// stayed blocked for `WRITE_TIMEOUT`.
+async fn finish_stalled(socket: &Outlet) -> bool {
+    matches!(
+        tokio::time::timeout(WRITE_TIMEOUT, socket.flush()).await,
+        Ok(Ok(()))
+    )
+}
+
+async fn close_with(socket: &Outlet, code: u16, reason: &'static str) {
     let frame = WsMessage::Close(Some(CloseFrame {
         code,
         reason: reason.into(),
     }));
-    let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.send(frame)).await;
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.write(frame)).await;
 }
 
 /// Registers the socket, then checks its session: an end of the session that
 /// commits before the check is seen by it, one after it reaches the hub (the
 /// session watch), so no ended session keeps a socket.
-async fn register(
-    state: &AppState,
-    owner: &Owner,
-    socket: &mut WebSocket,
-) -> Option<(Subscription, i64)> {
+async fn register(state: &AppState, owner: &Owner, socket: &Outlet) -> Option<(Subscription, i64)> {
     let Ok(sub) = state.live.subscribe(owner.me.id, &owner.session, owner.ip) else {
         crate::metrics::refused("sockets");
         close_with(
@@ -216,7 +321,7 @@ async fn replay(
     me: i32,
     after: i64,
     cursor: i64,
-    socket: &mut WebSocket,
+    socket: &Outlet,
 ) -> Option<i64> {
     match missed(&state.db, me, after, cursor, REPLAY_LIMIT)
         .await
@@ -246,14 +351,13 @@ async fn replay(
 /// of each, the socket included).
 #[allow(clippy::manual_async_fn)] // on purpose: see above
 fn serve(
-    state: std::sync::Arc<AppState>,
+    state: Arc<AppState>,
     owner: Owner,
     after: Option<i64>,
-    mut socket: WebSocket,
+    socket: Arc<Outlet>,
 ) -> impl std::future::Future<Output = ()> + Send {
     async move {
-        let Some((mut sub, expires_at)) = Box::pin(register(&state, &owner, &mut socket)).await
-        else {
+        let Some((mut sub, expires_at)) = Box::pin(register(&state, &owner, &socket)).await else {
             return;
         };
         let me = owner.me.id;
@@ -261,19 +365,20 @@ fn serve(
             return;
         };
         for frame in hello(me, state.live.online(), cursor) {
-            if !send(&mut socket, &frame.text).await {
+            if !send(&socket, &frame.text).await {
                 return;
             }
         }
         // Live events up to `current` were replayed (or are covered by the
         // cursor the tab starts from): skip their live copies.
         let current = match after {
-            Some(after) => match Box::pin(replay(&state, me, after, cursor, &mut socket)).await {
+            Some(after) => match Box::pin(replay(&state, me, after, cursor, &socket)).await {
                 Some(current) => current,
                 None => return,
             },
             None => cursor,
         };
+        sub.go_live(socket.clone(), current);
 
         let mut heard = Instant::now();
         let mut typing = TypingLimit::default();
@@ -291,20 +396,23 @@ fn serve(
             tokio::select! {
                 Some(answer) = in_flight.next(), if !in_flight.is_empty() => {
                     let answer: Frame = answer;
-                    if !send(&mut socket, &answer.text).await { break; }
+                    if !send(&socket, &answer.text).await { break; }
                 }
                 frame = sub.frames.recv() => {
                     let Some(frame) = frame else {
                         // The hub dropped us: too slow, or the user was disconnected.
-                        Box::pin(close_with(&mut socket, close::RECONNECT, "reconnect")).await;
+                        Box::pin(close_with(&socket, close::RECONNECT, "reconnect")).await;
                         break;
                     };
-                    if frame.event_id.is_some_and(|id| id <= current) {
-                        continue;
-                    }
-                    if !send(&mut socket, &frame.text).await { break; }
+                    let written = if frame.flush_only {
+                        Box::pin(finish_stalled(&socket)).await
+                    } else {
+                        frame.event_id.is_some_and(|id| id <= current) || send(&socket, &frame.text).await
+                    };
+                    sub.done();
+                    if !written { break; }
                     if let Some(code) = frame.close {
-                        Box::pin(close_with(&mut socket, code, "closed")).await;
+                        Box::pin(close_with(&socket, code, "closed")).await;
                         break;
                     }
                 }
@@ -320,7 +428,7 @@ fn serve(
                                         client_id,
                                         error: AppError::RateLimited { retry_after_secs: 1 },
                                     });
-                                    if !send(&mut socket, &refused.text).await { break; }
+                                    if !send(&socket, &refused.text).await { break; }
                                 } else {
                                     in_flight.push(send_message(AppState::clone(&state), owner.clone(), SendFrame { to, conversation_id, body, client_id, reply_to, attachments }));
                                 }
@@ -348,17 +456,17 @@ fn serve(
                     let now = tokio::time::Instant::now();
                     if now >= ping_at {
                         if heard.elapsed() > SILENCE_LIMIT { break; }
-                        let ping = socket.send(WsMessage::Ping(Default::default()));
+                        let ping = socket.write(WsMessage::Ping(Default::default()));
                         if !matches!(Box::pin(tokio::time::timeout(WRITE_TIMEOUT, ping)).await, Ok(Ok(()))) { break; }
-                        if !send(&mut socket, &heartbeat.text).await { break; }
+                        if !send(&socket, &heartbeat.text).await { break; }
                         ping_at = now + PING_EVERY;
                     }
                     if now >= session_at {
                         match Box::pin(expiry_of(&state.db, &owner.session)).await {
                             Ok(Some(later)) => session_at = until(later),
                             Ok(None) => {
-                                let _ = send(&mut socket, &Frame::control(&Control::SignedOut).text).await;
-                                Box::pin(close_with(&mut socket, close::SIGNED_OUT, "session expired")).await;
+                                let _ = send(&socket, &Frame::control(&Control::SignedOut).text).await;
+                                Box::pin(close_with(&socket, close::SIGNED_OUT, "session expired")).await;
                                 break;
                             }
                             Err(_) => session_at = now + Duration::from_secs(60),

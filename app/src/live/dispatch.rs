@@ -211,12 +211,8 @@ impl Dispatcher {
     }
 
     async fn deliver(&mut self, event: Logged) {
-        let frame = Frame {
-            event_id: Some(event.id),
-            // The one copy of this event's text; recipients share it.
-            text: Utf8Bytes::from(&*event.frame),
-            close: None,
-        };
+        // The one copy of this event's text; recipients share it.
+        let frame = Frame::logged(event.id, Utf8Bytes::from(&*event.frame));
         let mut members: Arc<[i32]> = Arc::new([]);
         if let Some(conversation) = event.audience.conversation() {
             if event.members_changed {

@@ -1,7 +1,12 @@
 //! The socket registry: which sessions have open sockets, and delivery to them.
 //!
-//! Each socket owns a small bounded queue of pre-serialised frames: an event is
-//! serialised once and shared (`Utf8Bytes`, reference-counted) by every recipient. A socket whose
+//! An event is serialised once and shared (`Utf8Bytes`, reference-counted) by
+//! every recipient. Once a socket is live (its task sent `hello` and replayed
+//! what the tab missed: `Subscription::go_live`), a frame is written to it
+//! straight from the delivering task when nothing is ahead of it — no queue,
+//! no wake-up of the socket's task, which is most of a large room's fan-out.
+//! Otherwise it joins the socket's small bounded queue, which the socket's
+//! task writes out in order (see `Lane` for why order holds). A socket whose
 //! queue is full is dropped rather than buffered without limit; its client
 //! reconnects and resumes from the last event id it has, so nothing is lost.
 //! The hub knows nothing of what frames say, beyond the few control frames it
@@ -22,8 +27,8 @@ use std::{
     collections::{HashMap, HashSet},
     net::IpAddr,
     sync::{
-        Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
+        Arc, Mutex, OnceLock,
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
     },
 };
 
@@ -57,6 +62,9 @@ pub struct Frame {
     /// reference count, not a copy).
     pub text: Utf8Bytes,
     pub close: Option<u16>,
+    /// Not a frame to send: the socket's task is to finish writing what a
+    /// direct write left in the socket's buffer (`Written::Stalled`).
+    pub flush_only: bool,
 }
 
 /// The frames the live layer makes itself (the rest of the protocol is the
@@ -79,6 +87,22 @@ impl Frame {
             event_id: None,
             text: text.into(),
             close: None,
+            flush_only: false,
+        }
+    }
+
+    /// A logged event's frame.
+    pub fn logged(event_id: i64, text: impl Into<Utf8Bytes>) -> Self {
+        Self {
+            event_id: Some(event_id),
+            ..Self::unlogged(text)
+        }
+    }
+
+    fn flush() -> Self {
+        Self {
+            flush_only: true,
+            ..Self::unlogged("")
         }
     }
 
@@ -94,11 +118,112 @@ impl Frame {
     }
 }
 
+/// Writes a frame to a socket at once, from whichever task delivers it.
+pub trait DirectWrite: Send + Sync {
+    /// Writes `text` without waiting, if the socket is free (no one else is
+    /// using it) and `clear()`, asked while holding it, says nothing is
+    /// ahead of this frame.
+    fn try_write(&self, text: &Utf8Bytes, clear: &dyn Fn() -> bool) -> Written;
+}
+
+/// What came of a `DirectWrite::try_write`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Written, or the socket failed (its task sees that and ends).
+    Done,
+    /// Taken, but part of it waits in the socket's buffer: its task must
+    /// finish the write before anything else goes out.
+    Stalled,
+    /// Not written: the socket is busy or something is ahead. Queue it.
+    Declined,
+}
+
+/// One socket as the hub sees it: its queue, and what it shares with the
+/// socket's task (`Shared`).
+///
+/// Why order holds: `queued` counts the frames pushed to the queue that the
+/// task has not finished writing (it calls `Subscription::done` after each).
+/// A direct write happens only while `queued` is 0, checked while holding
+/// the socket (`DirectWrite::try_write`), so nothing queued before it is
+/// still unwritten. Logged events come from one task (`dispatch`), in id
+/// order, so each is written directly or queued behind the earlier ones —
+/// never ahead. A direct write that stalls queues a flush marker, so the
+/// frames after it queue behind it too.
+struct Lane {
+    tx: mpsc::Sender<Arc<Frame>>,
+    shared: Arc<Shared>,
+}
+
+/// What the hub and a socket's task share.
+struct Shared {
+    queued: AtomicUsize,
+    /// Set by `go_live`: the socket's writer, and the id up to which logged
+    /// events were replayed (their live copies are skipped).
+    direct: OnceLock<(Arc<dyn DirectWrite>, i64)>,
+    /// Removed from the hub: what is queued still goes out, nothing more is
+    /// written directly.
+    closed: AtomicBool,
+}
+
+impl Lane {
+    /// Queues `frame`; false if the queue is full.
+    fn push(&self, frame: Arc<Frame>) -> bool {
+        let queued = &self.shared.queued;
+        queued.fetch_add(1, Ordering::SeqCst);
+        if self.tx.try_send(frame).is_ok() {
+            true
+        } else {
+            queued.fetch_sub(1, Ordering::SeqCst);
+            false
+        }
+    }
+
+    /// Hands `frame` to the socket: written now if it can be without
+    /// breaking the socket's order, else queued.
+    fn offer(&self, frame: &Arc<Frame>) -> Offered {
+        let shared = &*self.shared;
+        if let Some((writer, after)) = shared.direct.get()
+            && frame.close.is_none()
+            && !shared.closed.load(Ordering::SeqCst)
+        {
+            if frame.event_id.is_some_and(|id| id <= *after) {
+                return Offered::Skipped; // replayed already
+            }
+            let clear = || shared.queued.load(Ordering::SeqCst) == 0;
+            match writer.try_write(&frame.text, &clear) {
+                Written::Done => return Offered::Direct,
+                Written::Stalled if self.push(Arc::new(Frame::flush())) => {
+                    return Offered::Stalled;
+                }
+                Written::Stalled => return Offered::TooSlow,
+                Written::Declined => {}
+            }
+        }
+        if self.push(frame.clone()) {
+            Offered::Queued
+        } else {
+            Offered::TooSlow
+        }
+    }
+}
+
+/// What became of a frame offered to a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Offered {
+    Direct,
+    Stalled,
+    Queued,
+    /// A logged event the socket replayed already.
+    Skipped,
+    /// The queue is full: the socket is dropped.
+    TooSlow,
+}
+
 struct Conn {
     id: u64,
     session: Arc<str>,
     ip: IpAddr,
-    tx: mpsc::Sender<Arc<Frame>>,
+    lane: Arc<Lane>,
 }
 
 #[derive(Default)]
@@ -128,7 +253,7 @@ impl Inner {
         let mut removed = Vec::new();
         list.retain(|c| {
             if drop_it(c) {
-                removed.push((c.ip, c.tx.clone()));
+                removed.push((c.ip, c.lane.clone()));
                 false
             } else {
                 true
@@ -137,9 +262,10 @@ impl Inner {
         if list.is_empty() {
             self.conns.remove(&user_id);
         }
-        for (ip, tx) in removed {
+        for (ip, lane) in removed {
+            lane.shared.closed.store(true, Ordering::SeqCst);
             if let Some(frame) = last {
-                let _ = tx.try_send(Arc::new(frame.clone()));
+                lane.push(Arc::new(frame.clone()));
             }
             self.release_ip(ip);
         }
@@ -167,6 +293,8 @@ pub struct Hub {
     inner: Mutex<Inner>,
     next_conn: AtomicU64,
     per_ip: usize,
+    /// Threads a large delivery is split over.
+    cores: usize,
 }
 
 impl Default for Hub {
@@ -175,6 +303,7 @@ impl Default for Hub {
             inner: Mutex::default(),
             next_conn: AtomicU64::new(0),
             per_ip: usize::MAX,
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -185,8 +314,25 @@ pub struct Subscription {
     user_id: i32,
     conn_id: u64,
     /// Frames for this socket, each shared by all its recipients: a queue
-    /// slot is one pointer, so an idle socket's queue stays small.
+    /// slot is one pointer, so an idle socket's queue stays small. Call
+    /// `done` once each is written (or skipped).
     pub frames: mpsc::Receiver<Arc<Frame>>,
+    shared: Arc<Shared>,
+}
+
+impl Subscription {
+    /// From now on, frames may be written to the socket directly by
+    /// `writer` while its queue is empty; logged events up to `after` (the
+    /// ones the task replayed) are skipped. Call once the socket has sent
+    /// everything that must precede live frames.
+    pub fn go_live(&self, writer: Arc<dyn DirectWrite>, after: i64) {
+        let _ = self.shared.direct.set((writer, after));
+    }
+
+    /// A frame taken from `frames` was written or skipped.
+    pub fn done(&self) {
+        self.shared.queued.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Drop for Subscription {
@@ -224,6 +370,15 @@ impl Hub {
         ip: IpAddr,
     ) -> Result<Subscription, Refused> {
         let (tx, frames) = mpsc::channel(QUEUE_FRAMES);
+        let shared = Arc::new(Shared {
+            queued: AtomicUsize::new(0),
+            direct: OnceLock::new(),
+            closed: AtomicBool::new(false),
+        });
+        let lane = Arc::new(Lane {
+            tx,
+            shared: shared.clone(),
+        });
         let conn_id = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let mut inner = self.lock();
         let from_ip = inner.per_ip.entry(ip).or_default();
@@ -241,7 +396,7 @@ impl Hub {
             id: conn_id,
             session: session.into(),
             ip,
-            tx,
+            lane,
         });
         inner.dirty.insert(user_id);
         drop(inner);
@@ -250,6 +405,7 @@ impl Hub {
             user_id,
             conn_id,
             frames,
+            shared,
         })
     }
 
@@ -272,20 +428,46 @@ impl Hub {
             .remove_where(user_id, Some(&bye), |c| &*c.session == session);
     }
 
-    /// Queues `frame` on every socket of `user_ids`.
+    /// Hands `frame` to every socket of `user_ids` (`Lane::offer`). The
+    /// sockets are looked up under the hub's lock; the writes happen after
+    /// it is released, so a large room does not hold up the hub.
     pub fn deliver(&self, user_ids: &[i32], frame: &Frame) {
         let frame = Arc::new(frame.clone());
-        let mut inner = self.lock();
-        let mut slow = Vec::new();
-        for user in user_ids {
-            if let Some(list) = inner.conns.get(user) {
-                for c in list {
-                    if c.tx.try_send(frame.clone()).is_err() {
-                        slow.push((*user, c.id));
-                    }
+        let mut lanes = Vec::new();
+        {
+            let inner = self.lock();
+            for user in user_ids {
+                if let Some(list) = inner.conns.get(user) {
+                    lanes.extend(list.iter().map(|c| (*user, c.id, c.lane.clone())));
                 }
             }
         }
+        // A large delivery is split over the cores: each socket is in one
+        // part, and every part is done before the next delivery starts.
+        let parts = self.cores.min(lanes.len() / LANES_PER_THREAD).max(1);
+        let tally = if parts == 1 {
+            offer_all(&frame, &lanes)
+        } else {
+            let size = lanes.len().div_ceil(parts);
+            std::thread::scope(|scope| {
+                let mut chunks = lanes.chunks(size);
+                let first = chunks.next().unwrap_or_default();
+                let others: Vec<_> = chunks
+                    .map(|chunk| scope.spawn(|| offer_all(&frame, chunk)))
+                    .collect();
+                let mut tally = offer_all(&frame, first);
+                for other in others {
+                    tally.add(other.join().unwrap_or_default());
+                }
+                tally
+            })
+        };
+        crate::metrics::live_frames(tally.direct, tally.queued, tally.stalled);
+        let slow = tally.slow;
+        if slow.is_empty() {
+            return;
+        }
+        let mut inner = self.lock();
         for (user, id) in slow {
             tracing::debug!(user, conn = id, "dropping a socket that fell behind");
             inner.remove_where(user, None, |c| c.id == id);
@@ -359,6 +541,52 @@ impl Hub {
         self.deliver(&everyone, &Frame::control(&presence));
         Some(presence)
     }
+}
+
+/// Recipients one thread writes to in a delivery before it is split over
+/// more cores (a write to a socket is a few µs, mostly the kernel's).
+const LANES_PER_THREAD: usize = 2_048;
+
+/// What came of offering one frame to many sockets.
+#[derive(Default)]
+struct Tally {
+    direct: u64,
+    queued: u64,
+    stalled: u64,
+    /// Sockets whose queue was full: (user, connection).
+    slow: Vec<(i32, u64)>,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.direct += other.direct;
+        self.queued += other.queued;
+        self.stalled += other.stalled;
+        self.slow.extend(other.slow);
+    }
+}
+
+/// Offers `frame` to each of `lanes`.
+fn offer_all(frame: &Arc<Frame>, lanes: &[(i32, u64, Arc<Lane>)]) -> Tally {
+    let offer = async {
+        let mut tally = Tally::default();
+        for (user, id, lane) in lanes {
+            match lane.offer(frame) {
+                Offered::Direct => tally.direct += 1,
+                Offered::Queued => tally.queued += 1,
+                Offered::Stalled => tally.stalled += 1,
+                Offered::Skipped => {}
+                Offered::TooSlow => tally.slow.push((*user, *id)),
+            }
+        }
+        tally
+    };
+    // A direct write polls a tokio socket, and tokio lets one task turn poll
+    // only so many resources (its cooperative budget, 128) before they all
+    // answer "not ready": every write after the 128th would stall. The loop
+    // is bounded by the recipients, so it runs outside the budget; it has no
+    // await, so it completes in this one poll.
+    futures::FutureExt::now_or_never(tokio::task::unconstrained(offer)).unwrap_or_default()
 }
 
 /// Runs `flush_presence` every second until the hub is dropped.
@@ -494,6 +722,153 @@ mod tests {
             Some(close::TOO_MANY)
         );
         assert!(oldest.frames.recv().await.is_none());
+    }
+
+    /// A socket that records what is written to it directly, and answers
+    /// as told when nothing is ahead of the frame.
+    struct Fake {
+        written: Mutex<Vec<String>>,
+        answer: Mutex<Written>,
+    }
+
+    impl Fake {
+        fn new() -> Arc<Self> {
+            Arc::new(Self {
+                written: Mutex::default(),
+                answer: Mutex::new(Written::Done),
+            })
+        }
+        fn answer(&self, answer: Written) {
+            *self.answer.lock().unwrap() = answer;
+        }
+        fn written(&self) -> Vec<String> {
+            self.written.lock().unwrap().clone()
+        }
+    }
+
+    impl DirectWrite for Fake {
+        fn try_write(&self, text: &Utf8Bytes, clear: &dyn Fn() -> bool) -> Written {
+            let answer = *self.answer.lock().unwrap();
+            if !clear() || answer == Written::Declined {
+                return Written::Declined;
+            }
+            self.written.lock().unwrap().push(text.to_string());
+            answer
+        }
+    }
+
+    fn text(n: i64) -> Frame {
+        Frame::logged(n, format!("{n}"))
+    }
+
+    /// The texts waiting in `sub`'s queue, each marked done.
+    fn drain(sub: &mut Subscription) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Ok(frame) = sub.frames.try_recv() {
+            out.push(if frame.flush_only {
+                "flush".to_owned()
+            } else {
+                frame.text.to_string()
+            });
+            sub.done();
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_socket_is_written_directly_only_once_live() {
+        let hub = Hub::new();
+        let mut s = sub(&hub, 1);
+        let fake = Fake::new();
+        hub.deliver(&[1], &text(1));
+        assert_eq!(drain(&mut s), ["1"], "queued before go_live");
+        s.go_live(fake.clone(), 1);
+        hub.deliver(&[1], &text(2));
+        assert_eq!(fake.written(), ["2"]);
+        assert!(drain(&mut s).is_empty(), "nothing queued");
+    }
+
+    #[tokio::test]
+    async fn frames_queue_behind_those_the_task_has_not_written() {
+        let hub = Hub::new();
+        let mut s = sub(&hub, 1);
+        let fake = Fake::new();
+        s.go_live(fake.clone(), 0);
+        fake.answer(Written::Declined); // the socket is busy
+        hub.deliver(&[1], &text(1));
+        fake.answer(Written::Done); // free again, but 1 is still queued
+        hub.deliver(&[1], &text(2));
+        assert!(fake.written().is_empty(), "nothing overtook 1");
+        assert_eq!(drain(&mut s), ["1", "2"]);
+        hub.deliver(&[1], &text(3));
+        assert_eq!(
+            fake.written(),
+            ["3"],
+            "direct again once the queue is written"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stalled_write_is_finished_by_the_task_before_anything_else() {
+        let hub = Hub::new();
+        let mut s = sub(&hub, 1);
+        let fake = Fake::new();
+        s.go_live(fake.clone(), 0);
+        fake.answer(Written::Stalled);
+        hub.deliver(&[1], &text(1));
+        fake.answer(Written::Done);
+        hub.deliver(&[1], &text(2));
+        assert_eq!(fake.written(), ["1"]);
+        assert_eq!(drain(&mut s), ["flush", "2"]);
+    }
+
+    #[tokio::test]
+    async fn replayed_events_are_not_written_again() {
+        let hub = Hub::new();
+        let mut s = sub(&hub, 1);
+        let fake = Fake::new();
+        s.go_live(fake.clone(), 10);
+        hub.deliver(&[1], &text(9));
+        hub.deliver(&[1], &text(10));
+        hub.deliver(&[1], &text(11));
+        assert_eq!(fake.written(), ["11"]);
+        assert!(drain(&mut s).is_empty());
+    }
+
+    #[tokio::test]
+    async fn closing_frames_go_through_the_queue() {
+        let hub = Hub::new();
+        let mut s = sub(&hub, 1);
+        let fake = Fake::new();
+        s.go_live(fake.clone(), 0);
+        hub.sign_out(1);
+        hub.deliver(&[1], &text(1));
+        assert!(fake.written().is_empty());
+        let bye = s.frames.recv().await.unwrap();
+        assert_eq!(bye.close, Some(close::SIGNED_OUT));
+        assert!(s.frames.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_large_delivery_split_over_threads_reaches_every_socket_once() {
+        let hub = Arc::new(Hub {
+            cores: 3,
+            ..Hub::default()
+        });
+        let users: Vec<i32> = (0..(3 * LANES_PER_THREAD + 5) as i32).collect();
+        let mut live = Vec::new();
+        for &user in &users {
+            let s = sub(&hub, user);
+            let fake = Fake::new();
+            s.go_live(fake.clone(), 0);
+            live.push((s, fake));
+        }
+        hub.deliver(&users, &text(1));
+        hub.deliver(&users, &text(2));
+        for (s, fake) in &mut live {
+            assert_eq!(fake.written(), ["1", "2"]);
+            assert!(drain(s).is_empty());
+        }
     }
 
     #[tokio::test]

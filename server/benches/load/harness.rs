@@ -18,6 +18,15 @@ pub type Ws =
 
 pub const PASSWORD: &str = "correct-horse-battery-9";
 
+/// The server binary: this build's, or `BENCH_SERVER` (another build, to
+/// compare two in one session).
+fn server_binary() -> String {
+    std::env::var("BENCH_SERVER").unwrap_or_else(|_| env!("CARGO_BIN_EXE_kanect-server").into())
+}
+
+/// The token the benchmark reads a server's `/metrics` with.
+pub const METRICS_TOKEN: &str = "kanect-load-benchmark";
+
 /// The release `kanect-server` binary serving a fresh database.
 pub struct ServerProcess {
     child: Child,
@@ -52,7 +61,7 @@ impl ServerProcess {
             .expect("a free port")
             .port();
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let child = Command::new(env!("CARGO_BIN_EXE_kanect-server"))
+        let child = Command::new(server_binary())
             .current_dir(&root)
             // The server sizes its runtime to the machine, whatever the
             // generator was given.
@@ -66,6 +75,7 @@ impl ServerProcess {
             .env("KANECT_SIGNUPS_PER_IP_PER_HOUR", "1000000")
             .env("KANECT_SIGNUPS_PER_HOUR", "1000000")
             .env("KANECT_SOCKETS_PER_IP", "1000000")
+            .env("KANECT_METRICS_TOKEN", METRICS_TOKEN)
             .env("KANECT_DATABASE_URL", &install.database_url)
             .env("KANECT_NATS_URL", &install.nats_url)
             .stdout(Stdio::null())
@@ -94,6 +104,19 @@ impl ServerProcess {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// CPU time the server has used so far, in user and kernel mode.
+    pub fn cpu_time(&self) -> (Duration, Duration) {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()))
+            .expect("/proc/<pid>/stat");
+        // Fields after the command name (which ends at the last ')'):
+        // utime and stime are the 12th and 13th, in clock ticks.
+        let rest = &stat[stat.rfind(')').expect("stat") + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // /proc counts in USER_HZ, 100 per second on Linux.
+        let ticks = |i: usize| Duration::from_millis(fields[i].parse::<u64>().unwrap_or(0) * 10);
+        (ticks(11), ticks(12))
     }
 
     pub fn database_path(&self) -> PathBuf {

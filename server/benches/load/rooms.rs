@@ -324,6 +324,32 @@ pub async fn post_to_room(
     assert!(res.status().is_success(), "send: {}", res.status());
 }
 
+/// The server's `kanect_live_frames_total` counters: "direct / queued / stalled".
+pub async fn live_frames(http: &reqwest::Client, base: &str) -> String {
+    let text = http
+        .get(format!("{base}/metrics"))
+        .bearer_auth(crate::harness::METRICS_TOKEN)
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .unwrap_or_default();
+    let count = |how: &str| {
+        let key = format!("kanect_live_frames_total{{how=\"{how}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&key))
+            .unwrap_or("0")
+            .to_owned()
+    };
+    format!(
+        "{} / {} / {}",
+        count("direct"),
+        count("queued"),
+        count("stalled")
+    )
+}
+
 /// Runs a room of `members` on a fresh server; returns the length of a
 /// post's frame and the p50 / p99 to each member.
 async fn one_room(server: &ServerProcess, members: usize) -> (usize, Duration, Duration) {
@@ -337,7 +363,11 @@ async fn one_room(server: &ServerProcess, members: usize) -> (usize, Duration, D
     .await;
     let mut run = Fanout::read(opened, members);
     let sender = reqwest::Client::new();
+    let mut cpu_before = server.cpu_time();
     for n in Fanout::posts() {
+        if n == WARMUP {
+            cpu_before = server.cpu_time();
+        }
         let started = Instant::now();
         post_to_room(
             &sender,
@@ -352,6 +382,23 @@ async fn one_room(server: &ServerProcess, members: usize) -> (usize, Duration, D
     }
     let frame_len = run.frame_len.load(std::sync::atomic::Ordering::Relaxed);
     let scenario = format!("Room of {members} members, all connected ({POSTS} posts)");
+    let cpu_after = server.cpu_time();
+    let how = live_frames(&sender, &server.base).await;
     let (p50, p99) = run.report(&scenario, open_time);
+    Report::row(
+        &scenario,
+        "frames to sockets (whole run): written directly / queued / stalled",
+        how,
+    );
+    let per_post = |after: Duration, before: Duration| ms((after - before) / POSTS as u32);
+    Report::row(
+        &scenario,
+        "server CPU per post (user / kernel)",
+        format!(
+            "{} / {}",
+            per_post(cpu_after.0, cpu_before.0),
+            per_post(cpu_after.1, cpu_before.1)
+        ),
+    );
     (frame_len, p50, p99)
 }
