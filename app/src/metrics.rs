@@ -36,7 +36,7 @@ pub struct Metrics {
     /// SQLite the write lock).
     pub db_write_wait_seconds: Histogram,
     /// From a committed event being handed to the live layer on this node to
-    /// its frame being queued on the sockets here.
+    /// its frame being written to (or queued on) the sockets here.
     pub commit_delivery_seconds: Histogram,
     /// Events read from the log because their live hand-over never came.
     pub events_from_log: Counter,
@@ -159,7 +159,7 @@ impl Metrics {
         );
         r.register(
             "commit_delivery_seconds",
-            "From a committed event's hand-over to its frame queued on this node's sockets",
+            "From a committed event's hand-over to its frame written to (or queued on) this node's sockets",
             m.commit_delivery_seconds.clone(),
         );
         r.register(

@@ -1,13 +1,12 @@
 // Editing and deleting one's own messages, seen live in another browser.
 import { expect, test } from './fixtures';
-import { createRoom, person, say } from './helpers';
+import { createRoom, person, say, openRoom } from './helpers';
 
 test('an author edits and deletes a message and the other person sees both live', async ({ browser }) => {
   const [amy, bob] = await Promise.all(['amy', 'bob'].map((p) => person(browser, p)));
   const room = `edit${Date.now().toString(36)}`;
   await createRoom(amy.page, room, bob.name, false);
-  await bob.page.getByRole('region', { name: 'Rooms' }).getByRole('link', { name: room }).click();
-  await expect(bob.page.getByRole('heading', { name: room })).toBeVisible();
+  await openRoom(bob.page, room);
 
   await say(amy.page, 'see you at 5');
   const atBob = bob.page.getByRole('log').locator('.message', { hasText: 'see you at' });
@@ -57,8 +56,7 @@ test('an open editor keeps its draft while others react to the message', async (
   const [amy, bob] = await Promise.all(['amy', 'bob'].map((p) => person(browser, p)));
   const room = `draft${Date.now().toString(36)}`;
   await createRoom(amy.page, room, bob.name, false);
-  await bob.page.getByRole('region', { name: 'Rooms' }).getByRole('link', { name: room }).click();
-  await expect(bob.page.getByRole('heading', { name: room })).toBeVisible();
+  await openRoom(bob.page, room);
   await say(amy.page, 'lunch at noon');
 
   const mine = amy.page.locator('.message.mine', { hasText: 'lunch at noon' });

@@ -105,6 +105,12 @@ export async function createRoom(page: Page, name: string, members: string, isPu
   await expect(page.getByRole('heading', { name })).toBeVisible();
 }
 
+/** Opens a room the person belongs to from the sidebar and waits for its heading. */
+export async function openRoom(page: Page, name: string) {
+  await page.getByRole('region', { name: 'Rooms' }).getByRole('link', { name }).click();
+  await expect(page.getByRole('heading', { name })).toBeVisible();
+}
+
 /** Sends a message from the open conversation and waits until it is shown. */
 export async function say(page: Page, text: string) {
   const box = page.getByRole('textbox', { name: 'Message' });

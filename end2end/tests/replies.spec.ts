@@ -1,14 +1,13 @@
 // Replies: answering a message from its actions, the quote seen live by the
 // other person, and a quote that jumps to an original not yet loaded.
 import { expect, test } from './fixtures';
-import { createRoom, hydrated, person, say } from './helpers';
+import { createRoom, hydrated, person, say, openRoom } from './helpers';
 
 test('a reply quotes its original for both people, live', async ({ browser }) => {
   const [amy, bob] = await Promise.all(['amy', 'bob'].map((p) => person(browser, p)));
   const room = `rep${Date.now().toString(36)}`;
   await createRoom(amy.page, room, bob.name, false);
-  await bob.page.getByRole('region', { name: 'Rooms' }).getByRole('link', { name: room }).click();
-  await expect(bob.page.getByRole('heading', { name: room })).toBeVisible();
+  await openRoom(bob.page, room);
   await say(amy.page, 'lunch at noon?');
 
   const original = bob.page

@@ -3,6 +3,9 @@ import { Browser, expect, Page, test } from './fixtures';
 import { createRoom, hydrated, person, say, signUp, uniqueName } from './helpers';
 
 test('three people chat live in a private room that a fourth cannot see', async ({ browser }) => {
+  // Four browsers and four sign-ups (argon2) on two cores: the setup alone
+  // took 27 s of the default 30 in a CI run right after Chromium was installed.
+  test.slow();
   const [amy, bob, cyd, dan] = await Promise.all(
     ['amy', 'bob', 'cyd', 'dan'].map((p) => person(browser, p)),
   );

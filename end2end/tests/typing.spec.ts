@@ -1,14 +1,13 @@
 // "is typing…" across two browsers: shown within a moment of typing, gone a
 // few seconds after the last keystroke, and at once when the message lands.
 import { expect, test } from './fixtures';
-import { createRoom, person } from './helpers';
+import { createRoom, person, openRoom } from './helpers';
 
 test('typing shows to the other member and clears by itself or when the message arrives', async ({ browser }) => {
   const [amy, bob] = await Promise.all(['amy', 'bob'].map((p) => person(browser, p)));
   const room = `typ${Date.now().toString(36)}`;
   await createRoom(amy.page, room, bob.name, false);
-  await bob.page.getByRole('region', { name: 'Rooms' }).getByRole('link', { name: room }).click();
-  await expect(bob.page.getByRole('heading', { name: room })).toBeVisible();
+  await openRoom(bob.page, room);
 
   const box = bob.page.getByRole('textbox', { name: 'Message' });
   const indicator = amy.page.getByText(`${bob.name} is typing…`);

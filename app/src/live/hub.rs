@@ -452,10 +452,19 @@ impl Hub {
             std::thread::scope(|scope| {
                 let mut chunks = lanes.chunks(size);
                 let first = chunks.next().unwrap_or_default();
-                let others: Vec<_> = chunks
-                    .map(|chunk| scope.spawn(|| offer_all(&frame, chunk)))
-                    .collect();
-                let mut tally = offer_all(&frame, first);
+                let mut tally = Tally::default();
+                let mut others = Vec::new();
+                for chunk in chunks {
+                    // Without a thread (the process is at its limit), the
+                    // part is written here.
+                    match std::thread::Builder::new()
+                        .spawn_scoped(scope, || offer_all(&frame, chunk))
+                    {
+                        Ok(other) => others.push(other),
+                        Err(_) => tally.add(offer_all(&frame, chunk)),
+                    }
+                }
+                tally.add(offer_all(&frame, first));
                 for other in others {
                     tally.add(other.join().unwrap_or_default());
                 }
