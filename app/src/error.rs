@@ -5,10 +5,7 @@
 //! only ever sees the safe message chosen here. The same value travels over the
 //! wire as JSON, so a Rust client, the browser and `curl` all see one shape.
 
-use leptos::server_fn::{
-    codec::JsonEncoding,
-    error::{FromServerFnError, ServerFnErrorErr},
-};
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 /// A problem with one form field or API parameter, reported next to that field.
@@ -179,7 +176,7 @@ pub fn wait_text(secs: u64) -> String {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::wire::TextJson;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         Self::Transport {

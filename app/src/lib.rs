@@ -41,6 +41,7 @@ pub mod live;
 pub mod wire;
 
 pub mod session;
+pub mod sizes;
 
 #[cfg(test)]
 mod parser_props;

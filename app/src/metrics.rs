@@ -22,8 +22,9 @@ use prometheus_client::{
     registry::Registry,
 };
 
-/// Labels of a counted refusal (`limit`) or of live frames (`how`).
-pub type Refusal = Vec<(&'static str, &'static str)>;
+/// The labels of one series of a counter family: `limit` for refusals,
+/// `how` for live frames.
+pub type Labels = Vec<(&'static str, &'static str)>;
 
 pub struct Metrics {
     /// Messages committed by this node's writer.
@@ -44,7 +45,7 @@ pub struct Metrics {
     /// by the delivering task), `queued` (left to the socket's task) or
     /// `stalled` (written directly but not finished: the socket's task
     /// finishes it).
-    pub live_frames: Family<Refusal, Counter>,
+    pub live_frames: Family<Labels, Counter>,
     pub nats_published: Counter,
     pub nats_received: Counter,
     /// Batches not published because NATS was unreachable.
@@ -54,7 +55,7 @@ pub struct Metrics {
     /// Requests refused: `limit` = `login` (wrong credentials), `throttle`
     /// (log-in throttle), `rate` (send, sign-up and other rate limits),
     /// `sockets` (too many from one address).
-    pub refused: Family<Refusal, Counter>,
+    pub refused: Family<Labels, Counter>,
     sockets: Gauge,
     users: Gauge,
     pool_size: Gauge,

@@ -12,6 +12,9 @@
 //! skipped as usual. The compiler checks each twin variant's fields against
 //! the enum's; a variant missing from the twin is caught by the enum's
 //! round-trip test, which lists every variant in an exhaustive `match`.
+//!
+//! It also holds the server functions' answer encoding (`Json`): JSON read
+//! from text, as the browser reads every other JSON it gets.
 
 use std::{fmt, marker::PhantomData};
 
@@ -19,6 +22,48 @@ use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, IgnoredAny, IntoDeserializer, MapAccess,
     VariantAccess, Visitor,
 };
+
+/// Server functions answer in JSON (`#[server(…, output = Json)]`), read
+/// back as text. Leptos' own `Json` reads answers from bytes while resources
+/// and live frames are read from text, and every type read both ways was
+/// compiled into the browser bundle twice, once per reader. The wire format
+/// is the same: `application/json`, UTF-8.
+pub type Json = leptos::server_fn::codec::Post<TextJson>;
+
+/// JSON read from text (see `Json`).
+pub struct TextJson;
+
+mod text_json {
+    use leptos::server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType};
+    use serde::{Serialize, de::DeserializeOwned};
+
+    use super::TextJson;
+
+    impl ContentType for TextJson {
+        const CONTENT_TYPE: &'static str = "application/json";
+    }
+
+    impl FormatType for TextJson {
+        const FORMAT_TYPE: Format = Format::Text;
+    }
+
+    impl<T: Serialize> Encodes<T> for TextJson {
+        type Error = serde_json::Error;
+
+        fn encode(output: &T) -> Result<Bytes, Self::Error> {
+            serde_json::to_vec(output).map(Bytes::from)
+        }
+    }
+
+    impl<T: DeserializeOwned> Decodes<T> for TextJson {
+        type Error = serde_json::Error;
+
+        fn decode(bytes: Bytes) -> Result<T, Self::Error> {
+            let text = std::str::from_utf8(&bytes).map_err(serde::de::Error::custom)?;
+            serde_json::from_str(text)
+        }
+    }
+}
 
 /// An enum written as an object whose first key, `TAG`, names the variant.
 pub trait TagFirst: Sized {
@@ -219,5 +264,19 @@ mod tests {
         assert!(read(r#"{"type":"square","side":2}"#).is_err());
         assert!(read(r#"{"type":"circle"}"#).is_err());
         assert!(read(r#"[]"#).is_err());
+    }
+
+    #[test]
+    fn server_function_answers_round_trip_as_text_json() {
+        use leptos::server_fn::{Bytes, Decodes, Encodes};
+        let shape = Shape::Circle { r: 5 };
+        let bytes = <super::TextJson as Encodes<Shape>>::encode(&shape).unwrap();
+        assert_eq!(&bytes[..], br#"{"type":"circle","r":5}"#);
+        assert_eq!(
+            <super::TextJson as Decodes<Shape>>::decode(bytes).unwrap(),
+            shape
+        );
+        let not_utf8 = Bytes::from_static(b"\"\xff\"");
+        assert!(<super::TextJson as Decodes<String>>::decode(not_utf8).is_err());
     }
 }

@@ -18,19 +18,23 @@ use common::{TestApp, spawn_app};
 
 /// Commits one event for `user` in its own transaction, without publishing it.
 async fn commit_one(app: &TestApp, user: i32, marker: i64) -> Logged {
-    let txn = begin_write(&app.db).await.unwrap();
-    let mut logged = log::append(
-        &txn,
-        &[NewEvent::new(
-            Audience::User(user),
-            Event::Read {
-                conversation_id: 0,
-                last_read_id: marker,
-            },
-        )],
+    commit(
+        app,
+        user,
+        Event::Read {
+            conversation_id: 0,
+            last_read_id: marker,
+        },
     )
     .await
-    .unwrap();
+}
+
+/// Commits `event` for `user` alone, in a transaction of its own.
+async fn commit(app: &TestApp, user: i32, event: Event) -> Logged {
+    let txn = begin_write(&app.db).await.unwrap();
+    let mut logged = log::append(&txn, &[NewEvent::new(Audience::User(user), event)])
+        .await
+        .unwrap();
     txn.commit().await.unwrap();
     logged.pop().unwrap()
 }
@@ -130,22 +134,12 @@ async fn a_tab_behind_what_the_log_keeps_is_told_to_resync() {
 
 /// Commits one event for `user` whose frame is about `size` bytes.
 async fn commit_large(app: &TestApp, user: i32, size: usize) -> Logged {
-    let txn = begin_write(&app.db).await.unwrap();
-    let mut logged = log::append(
-        &txn,
-        &[NewEvent::new(
-            Audience::User(user),
-            Event::Typing {
-                conversation_id: 0,
-                user_id: user,
-                username: "x".repeat(size),
-            },
-        )],
-    )
-    .await
-    .unwrap();
-    txn.commit().await.unwrap();
-    logged.pop().unwrap()
+    let event = Event::Typing {
+        conversation_id: 0,
+        user_id: user,
+        username: "x".repeat(size),
+    };
+    commit(app, user, event).await
 }
 
 /// `/ws` over a TCP socket whose receive buffer is a few KB, so the server's

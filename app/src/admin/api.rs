@@ -39,7 +39,7 @@ async fn admin() -> Result<(crate::state::AppState, super::audit::Actor), AppErr
     Ok((state, super::audit::Actor::admin(&me)))
 }
 
-#[server(endpoint = "admin_stats")]
+#[server(endpoint = "admin_stats", output = crate::wire::Json)]
 pub async fn admin_stats() -> Result<Stats, AppError> {
     use crate::error::reply;
     reply(
@@ -54,7 +54,7 @@ pub async fn admin_stats() -> Result<Stats, AppError> {
 /// Users matching `search` (in username or email), `role` (`any`, `admin`,
 /// `user`), `active` (`any`, `active`, `inactive`), sorted by `sort`
 /// (`username`, `email`, `newest`, `oldest`), 20 per page.
-#[server(endpoint = "admin_users")]
+#[server(endpoint = "admin_users", output = crate::wire::Json)]
 pub async fn admin_users(
     search: Option<String>,
     role: Option<String>,
@@ -83,7 +83,7 @@ pub async fn admin_users(
     )
 }
 
-#[server(endpoint = "admin_set_email")]
+#[server(endpoint = "admin_set_email", output = crate::wire::Json)]
 pub async fn admin_set_email(user_id: i32, email: String) -> Result<AdminUser, AppError> {
     use crate::error::reply;
     reply(
@@ -96,7 +96,7 @@ pub async fn admin_set_email(user_id: i32, email: String) -> Result<AdminUser, A
 }
 
 /// Makes the user an `admin` or a `user`. The last active admin cannot be demoted.
-#[server(endpoint = "admin_set_role")]
+#[server(endpoint = "admin_set_role", output = crate::wire::Json)]
 pub async fn admin_set_role(user_id: i32, role: String) -> Result<AdminUser, AppError> {
     use crate::error::reply;
     reply(
@@ -112,7 +112,7 @@ pub async fn admin_set_role(user_id: i32, role: String) -> Result<AdminUser, App
 
 /// Deactivates (`active=false`: sessions and sockets end at once) or
 /// reactivates a user. The last active admin cannot be deactivated.
-#[server(endpoint = "admin_set_active")]
+#[server(endpoint = "admin_set_active", output = crate::wire::Json)]
 pub async fn admin_set_active(user_id: i32, active: bool) -> Result<AdminUser, AppError> {
     use crate::error::reply;
     reply(
@@ -129,7 +129,7 @@ pub async fn admin_set_active(user_id: i32, active: bool) -> Result<AdminUser, A
 }
 
 /// Sets a new password (sign-up rules apply) and logs the user out everywhere.
-#[server(endpoint = "admin_reset_password")]
+#[server(endpoint = "admin_reset_password", output = crate::wire::Json)]
 pub async fn admin_reset_password(
     user_id: i32,
     password: String,
@@ -154,7 +154,7 @@ pub async fn admin_reset_password(
 }
 
 /// Logs the user out of every browser; returns how many sessions ended.
-#[server(endpoint = "admin_end_sessions")]
+#[server(endpoint = "admin_end_sessions", output = crate::wire::Json)]
 pub async fn admin_end_sessions(user_id: i32) -> Result<u64, AppError> {
     use crate::error::reply;
     reply(
@@ -169,7 +169,7 @@ pub async fn admin_end_sessions(user_id: i32) -> Result<u64, AppError> {
 /// Messages newest first, 50 per page: to or from `user_a`, between `user_a`
 /// and `user_b` when both are given, containing `text`, sent `from`..=`to`
 /// (`YYYY-MM-DD`, UTC).
-#[server(endpoint = "admin_messages")]
+#[server(endpoint = "admin_messages", output = crate::wire::Json)]
 pub async fn admin_messages(
     user_a: Option<String>,
     user_b: Option<String>,
@@ -210,7 +210,7 @@ pub async fn admin_messages(
 }
 
 /// Deletes a message; both participants' open conversations drop it live.
-#[server(endpoint = "admin_delete_message")]
+#[server(endpoint = "admin_delete_message", output = crate::wire::Json)]
 pub async fn admin_delete_message(message_id: i64) -> Result<(), AppError> {
     use crate::error::reply;
     reply(
@@ -230,7 +230,7 @@ pub async fn admin_delete_message(message_id: i64) -> Result<(), AppError> {
 }
 
 /// Every room, most recently active first.
-#[server(endpoint = "admin_rooms")]
+#[server(endpoint = "admin_rooms", output = crate::wire::Json)]
 pub async fn admin_rooms() -> Result<Vec<AdminRoom>, AppError> {
     use crate::error::reply;
     reply(
@@ -243,7 +243,7 @@ pub async fn admin_rooms() -> Result<Vec<AdminRoom>, AppError> {
 }
 
 /// Archives a room: readable, no more posts; its members see it live.
-#[server(endpoint = "admin_archive_room")]
+#[server(endpoint = "admin_archive_room", output = crate::wire::Json)]
 pub async fn admin_archive_room(room_id: i32) -> Result<(), AppError> {
     use crate::error::reply;
     reply(
@@ -256,7 +256,7 @@ pub async fn admin_archive_room(room_id: i32) -> Result<(), AppError> {
 }
 
 /// Deletes a room with its messages; its members lose it live.
-#[server(endpoint = "admin_delete_room")]
+#[server(endpoint = "admin_delete_room", output = crate::wire::Json)]
 pub async fn admin_delete_room(room_id: i32) -> Result<(), AppError> {
     use crate::error::reply;
     reply(
@@ -277,7 +277,7 @@ pub async fn admin_delete_room(room_id: i32) -> Result<(), AppError> {
 
 /// The audit log, newest first, 50 per page; filter by `action` (a code from
 /// the list), `actor` and `target` (usernames).
-#[server(endpoint = "admin_audit")]
+#[server(endpoint = "admin_audit", output = crate::wire::Json)]
 pub async fn admin_audit(
     action: Option<String>,
     actor: Option<String>,
@@ -302,7 +302,7 @@ pub async fn admin_audit(
 }
 
 /// Who may sign up, and the current join code.
-#[server(endpoint = "admin_signup_policy")]
+#[server(endpoint = "admin_signup_policy", output = crate::wire::Json)]
 pub async fn admin_signup_policy() -> Result<SignupPolicy, AppError> {
     use crate::error::reply;
     reply(
@@ -316,7 +316,7 @@ pub async fn admin_signup_policy() -> Result<SignupPolicy, AppError> {
 }
 
 /// Sets who may sign up: `open`, `invite` (join link only) or `closed`.
-#[server(endpoint = "admin_set_signup_mode")]
+#[server(endpoint = "admin_set_signup_mode", output = crate::wire::Json)]
 pub async fn admin_set_signup_mode(mode: String) -> Result<SignupPolicy, AppError> {
     use crate::error::reply;
     reply(
@@ -332,7 +332,7 @@ pub async fn admin_set_signup_mode(mode: String) -> Result<SignupPolicy, AppErro
 }
 
 /// Makes a new join link; the old one stops working.
-#[server(endpoint = "admin_new_join_code")]
+#[server(endpoint = "admin_new_join_code", output = crate::wire::Json)]
 pub async fn admin_new_join_code() -> Result<SignupPolicy, AppError> {
     use crate::error::reply;
     reply(
@@ -346,7 +346,7 @@ pub async fn admin_new_join_code() -> Result<SignupPolicy, AppError> {
 }
 
 /// Storage per person and the largest files.
-#[server(endpoint = "admin_files")]
+#[server(endpoint = "admin_files", output = crate::wire::Json)]
 pub async fn admin_files() -> Result<super::model::Storage, AppError> {
     use crate::error::reply;
     reply(
@@ -359,7 +359,7 @@ pub async fn admin_files() -> Result<super::model::Storage, AppError> {
 }
 
 /// Removes a file; its message shows without it, live, for everyone.
-#[server(endpoint = "admin_delete_file")]
+#[server(endpoint = "admin_delete_file", output = crate::wire::Json)]
 pub async fn admin_delete_file(file_id: String) -> Result<(), AppError> {
     use crate::error::reply;
     reply(

@@ -7,7 +7,7 @@ use super::CurrentUser;
 use crate::error::AppError;
 
 /// Who is logged in on this session (`null` when nobody).
-#[server(name = GetCurrentUser, endpoint = "current_user")]
+#[server(name = GetCurrentUser, endpoint = "current_user", output = crate::wire::Json)]
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     use crate::{auth::server, error::reply, state::*};
     reply(
@@ -22,7 +22,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// Creates an account and logs it in. Field errors come back together, by
 /// field. `join` is the join link's code, needed while sign-up is by invitation.
-#[server(endpoint = "signup")]
+#[server(endpoint = "signup", output = crate::wire::Json)]
 pub async fn signup(
     username: String,
     email: String,
@@ -55,7 +55,7 @@ pub async fn signup(
 }
 
 /// Logs in with a username or email and a password.
-#[server(endpoint = "login")]
+#[server(endpoint = "login", output = crate::wire::Json)]
 pub async fn login(login: String, password: String) -> Result<CurrentUser, AppError> {
     use crate::{auth::server, error::reply, state::*};
     reply(
@@ -89,7 +89,7 @@ fn redirect_form_post(path: &str) {
 }
 
 /// Ends the session on the server and clears its cookie.
-#[server(endpoint = "logout")]
+#[server(endpoint = "logout", output = crate::wire::Json)]
 pub async fn logout() -> Result<(), AppError> {
     use crate::{auth::server, error::reply, state::*};
     reply(
@@ -105,7 +105,7 @@ pub async fn logout() -> Result<(), AppError> {
 
 /// Who may sign up (`open`, `invite` or `closed`): public, so the sign-up page
 /// can say so before anyone fills it in.
-#[server(endpoint = "signup_mode")]
+#[server(endpoint = "signup_mode", output = crate::wire::Json)]
 pub async fn signup_mode() -> Result<crate::admin::model::SignupMode, AppError> {
     use crate::{admin::signup_policy, error::reply, state::*};
     reply(

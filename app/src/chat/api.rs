@@ -27,7 +27,7 @@ async fn caller_in_session()
 }
 
 /// Everyone else, with presence and unread counts, in People-panel order.
-#[server(endpoint = "people")]
+#[server(endpoint = "people", output = crate::wire::Json)]
 pub async fn list_people() -> Result<Vec<Person>, AppError> {
     use crate::{chat::server, error::reply};
     reply(
@@ -41,7 +41,7 @@ pub async fn list_people() -> Result<Vec<Person>, AppError> {
 
 /// A page of the conversation with `peer` (a username): the newest 50, or the
 /// 50 before message id `before`.
-#[server(endpoint = "messages")]
+#[server(endpoint = "messages", output = crate::wire::Json)]
 pub async fn fetch_messages(peer: String, before: Option<i64>) -> Result<Page, AppError> {
     use crate::{
         chat::{history, server},
@@ -59,7 +59,7 @@ pub async fn fetch_messages(peer: String, before: Option<i64>) -> Result<Page, A
 
 /// The events the caller missed after event id `after` (at most 500), as
 /// the socket would have sent them: for clients catching up without one.
-#[server(endpoint = "events_since")]
+#[server(endpoint = "events_since", output = crate::wire::Json)]
 pub async fn events_since(after: i64) -> Result<Vec<String>, AppError> {
     use crate::{chat::catch_up, error::reply};
     reply(
@@ -76,7 +76,7 @@ pub async fn events_since(after: i64) -> Result<Vec<String>, AppError> {
 /// this message: sending again with the same one returns the first copy.
 /// `reply_to` names the message this one answers (in the same conversation);
 /// `attachments` the files to send with it (upload ids, comma-separated).
-#[server(endpoint = "send")]
+#[server(endpoint = "send", output = crate::wire::Json)]
 pub async fn send_message(
     to: String,
     conversation_id: Option<i32>,
@@ -116,7 +116,7 @@ pub async fn send_message(
 }
 
 /// Marks `conversation_id` read up to message id `up_to`.
-#[server(endpoint = "mark_read")]
+#[server(endpoint = "mark_read", output = crate::wire::Json)]
 pub async fn mark_read(conversation_id: i32, up_to: i64) -> Result<(), AppError> {
     use crate::{chat::server, error::reply};
     reply(
@@ -130,7 +130,7 @@ pub async fn mark_read(conversation_id: i32, up_to: i64) -> Result<(), AppError>
 
 /// Sets the caller's notification level for `conversation_id`: `all`,
 /// `mentions` or `nothing`.
-#[server(endpoint = "notify")]
+#[server(endpoint = "notify", output = crate::wire::Json)]
 pub async fn set_notify(conversation_id: i32, notify: String) -> Result<(), AppError> {
     use crate::{chat::server, error::reply};
     reply(
@@ -151,7 +151,7 @@ pub async fn set_notify(conversation_id: i32, notify: String) -> Result<(), AppE
 
 /// Up to 8 members of `conversation_id` whose username starts with `prefix`
 /// (any case), for completing an `@mention`.
-#[server(endpoint = "mention_candidates")]
+#[server(endpoint = "mention_candidates", output = crate::wire::Json)]
 pub async fn mention_candidates(
     conversation_id: i32,
     prefix: String,
@@ -168,7 +168,7 @@ pub async fn mention_candidates(
 
 /// Replaces the text of the caller's own message `message_id` with `body`
 /// (the same rules as sending); answers the message as everyone now sees it.
-#[server(endpoint = "edit")]
+#[server(endpoint = "edit", output = crate::wire::Json)]
 pub async fn edit_message(message_id: i64, body: String) -> Result<Message, AppError> {
     use crate::{chat::editing, error::reply};
     reply(
@@ -182,7 +182,7 @@ pub async fn edit_message(message_id: i64, body: String) -> Result<Message, AppE
 
 /// Deletes the caller's own message `message_id`: "message deleted" stays
 /// in its place for everyone.
-#[server(endpoint = "delete")]
+#[server(endpoint = "delete", output = crate::wire::Json)]
 pub async fn delete_own_message(message_id: i64) -> Result<Message, AppError> {
     use crate::{chat::editing, error::reply};
     reply(

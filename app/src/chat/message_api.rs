@@ -14,7 +14,7 @@ use super::api::caller;
 
 /// Adds (`on`) or removes the caller's `emoji` on message `message_id`;
 /// answers the message's reactions as they now are.
-#[server(endpoint = "react")]
+#[server(endpoint = "react", output = crate::wire::Json)]
 pub async fn react(message_id: i64, emoji: String, on: bool) -> Result<Vec<Reaction>, AppError> {
     use crate::{chat::reactions, error::reply};
     reply(
@@ -29,7 +29,7 @@ pub async fn react(message_id: i64, emoji: String, on: bool) -> Result<Vec<React
 }
 
 /// Emoji whose name or shortcode contains `query` (at most 48).
-#[server(endpoint = "emoji_search")]
+#[server(endpoint = "emoji_search", output = crate::wire::Json)]
 pub async fn search_emoji(query: String) -> Result<Vec<EmojiHit>, AppError> {
     use crate::{chat::reactions, error::reply};
     reply(
@@ -42,7 +42,7 @@ pub async fn search_emoji(query: String) -> Result<Vec<EmojiHit>, AppError> {
 }
 
 /// Who in a room has read up to `message_id`.
-#[server(endpoint = "seen_by")]
+#[server(endpoint = "seen_by", output = crate::wire::Json)]
 pub async fn who_has_seen(message_id: i64) -> Result<SeenBy, AppError> {
     use crate::{chat::privacy, error::reply};
     reply(
@@ -55,7 +55,7 @@ pub async fn who_has_seen(message_id: i64) -> Result<SeenBy, AppError> {
 }
 
 /// Sets whether others see the caller typing, and their read receipts.
-#[server(endpoint = "privacy")]
+#[server(endpoint = "privacy", output = crate::wire::Json)]
 pub async fn set_privacy(share_typing: bool, share_receipts: bool) -> Result<(), AppError> {
     use crate::{chat::privacy, error::reply};
     reply(
@@ -76,7 +76,7 @@ pub async fn set_privacy(share_typing: bool, share_receipts: bool) -> Result<(),
 
 /// The caller's upload limits and use, checked by the browser before it
 /// sends a file (the server checks again).
-#[server(endpoint = "upload_limits")]
+#[server(endpoint = "upload_limits", output = crate::wire::Json)]
 pub async fn fetch_upload_limits() -> Result<UploadLimits, AppError> {
     use crate::error::reply;
     reply(

@@ -26,7 +26,7 @@ fn names(list: &str) -> Vec<String> {
 }
 
 /// Creates a room; the caller owns it and `members` join it.
-#[server(endpoint = "rooms_create")]
+#[server(endpoint = "rooms_create", output = crate::wire::Json)]
 pub async fn create_room(
     name: String,
     #[server(default)] topic: String,
@@ -52,7 +52,7 @@ pub async fn create_room(
 }
 
 /// The caller's rooms, most recently active first, with unread counts.
-#[server(endpoint = "rooms_mine")]
+#[server(endpoint = "rooms_mine", output = crate::wire::Json)]
 pub async fn my_rooms() -> Result<Vec<RoomEntry>, AppError> {
     crate::error::reply(
         async {
@@ -64,7 +64,7 @@ pub async fn my_rooms() -> Result<Vec<RoomEntry>, AppError> {
 }
 
 /// Public rooms to join.
-#[server(endpoint = "rooms_browse")]
+#[server(endpoint = "rooms_browse", output = crate::wire::Json)]
 pub async fn browse_rooms() -> Result<Vec<RoomListing>, AppError> {
     crate::error::reply(
         async {
@@ -75,7 +75,7 @@ pub async fn browse_rooms() -> Result<Vec<RoomListing>, AppError> {
     )
 }
 
-#[server(endpoint = "rooms_join")]
+#[server(endpoint = "rooms_join", output = crate::wire::Json)]
 pub async fn join_room(conversation_id: i32) -> Result<Conversation, AppError> {
     crate::error::reply(
         async {
@@ -86,7 +86,7 @@ pub async fn join_room(conversation_id: i32) -> Result<Conversation, AppError> {
     )
 }
 
-#[server(endpoint = "rooms_leave")]
+#[server(endpoint = "rooms_leave", output = crate::wire::Json)]
 pub async fn leave_room(conversation_id: i32) -> Result<(), AppError> {
     crate::error::reply(
         async {
@@ -98,7 +98,7 @@ pub async fn leave_room(conversation_id: i32) -> Result<(), AppError> {
 }
 
 /// Owners only: adds people to a room.
-#[server(endpoint = "rooms_add")]
+#[server(endpoint = "rooms_add", output = crate::wire::Json)]
 pub async fn add_members(conversation_id: i32, usernames: String) -> Result<(), AppError> {
     crate::error::reply(
         async {
@@ -112,7 +112,7 @@ pub async fn add_members(conversation_id: i32, usernames: String) -> Result<(), 
 }
 
 /// Owners only: removes someone from a room.
-#[server(endpoint = "rooms_remove")]
+#[server(endpoint = "rooms_remove", output = crate::wire::Json)]
 pub async fn remove_member(conversation_id: i32, user_id: i32) -> Result<(), AppError> {
     crate::error::reply(
         async {
@@ -131,7 +131,7 @@ pub async fn remove_member(conversation_id: i32, user_id: i32) -> Result<(), App
 }
 
 /// Owners only: renames a room and sets its topic.
-#[server(endpoint = "rooms_update")]
+#[server(endpoint = "rooms_update", output = crate::wire::Json)]
 pub async fn update_room(
     conversation_id: i32,
     name: String,
@@ -155,7 +155,7 @@ pub async fn update_room(
 }
 
 /// Owners only: archives a room (read-only from then on).
-#[server(endpoint = "rooms_archive")]
+#[server(endpoint = "rooms_archive", output = crate::wire::Json)]
 pub async fn archive_room(conversation_id: i32) -> Result<Conversation, AppError> {
     crate::error::reply(
         async {
@@ -167,7 +167,7 @@ pub async fn archive_room(conversation_id: i32) -> Result<Conversation, AppError
 }
 
 /// The members of a conversation the caller is in.
-#[server(endpoint = "conversation_members")]
+#[server(endpoint = "conversation_members", output = crate::wire::Json)]
 pub async fn conversation_members(conversation_id: i32) -> Result<Vec<Member>, AppError> {
     crate::error::reply(
         async {
@@ -180,7 +180,7 @@ pub async fn conversation_members(conversation_id: i32) -> Result<Vec<Member>, A
 
 /// A page of a conversation the caller is in: the newest 50, or the 50 before
 /// message id `before`.
-#[server(endpoint = "conversation_page")]
+#[server(endpoint = "conversation_page", output = crate::wire::Json)]
 pub async fn fetch_conversation(
     conversation_id: i32,
     before: Option<i64>,

@@ -78,13 +78,13 @@ pub async fn upload(
 }
 
 fn too_large(files: &Files, size: Option<u64>) -> AppError {
-    let max = rules::bytes_text(files.max_bytes);
+    let max = crate::sizes::bytes_text(files.max_bytes);
     AppError::field(
         "file",
         match size {
             Some(n) => format!(
                 "Files can be at most {max} (this one is {}).",
-                rules::bytes_text(n)
+                crate::sizes::bytes_text(n)
             ),
             None => format!("Files can be at most {max}."),
         },
@@ -96,8 +96,8 @@ fn quota_full(files: &Files, used: u64) -> AppError {
         "file",
         format!(
             "Your storage is full: {} used of {}. Delete messages with files to make room.",
-            rules::bytes_text(used),
-            rules::bytes_text(files.quota_bytes)
+            crate::sizes::bytes_text(used),
+            crate::sizes::bytes_text(files.quota_bytes)
         ),
     )
 }

@@ -108,22 +108,6 @@ pub fn disposition(name: &str, inline: bool) -> String {
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-/// "25 MiB", "1 GiB", "300 KiB".
-pub fn bytes_text(n: u64) -> String {
-    const KIB: u64 = 1024;
-    match n {
-        n if n >= KIB * KIB * KIB && n % (KIB * KIB * KIB) == 0 => {
-            format!("{} GiB", n / (KIB * KIB * KIB))
-        }
-        n if n >= KIB * KIB * KIB => format!("{:.1} GiB", n as f64 / (KIB * KIB * KIB) as f64),
-        n if n >= KIB * KIB => {
-            format!("{:.1} MiB", n as f64 / (KIB * KIB) as f64).replace(".0 ", " ")
-        }
-        n if n >= KIB => format!("{} KiB", n / KIB),
-        n => format!("{n} bytes"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,12 +157,5 @@ mod tests {
             "attachment; filename=\"a _b_.txt\"; filename*=UTF-8''a%20%22b%22.txt"
         );
         assert!(disposition("photo.png", true).starts_with("inline;"));
-    }
-
-    #[test]
-    fn sizes_read_naturally() {
-        assert_eq!(bytes_text(25 * 1024 * 1024), "25 MiB");
-        assert_eq!(bytes_text(1024 * 1024 * 1024), "1 GiB");
-        assert_eq!(bytes_text(300 * 1024), "300 KiB");
     }
 }

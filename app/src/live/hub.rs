@@ -784,6 +784,15 @@ mod tests {
         out
     }
 
+    /// A socket of `user_id` that has gone live with events up to `after`
+    /// replayed, and its fake writer.
+    fn live_sub(hub: &Arc<Hub>, user_id: i32, after: i64) -> (Subscription, Arc<Fake>) {
+        let s = sub(hub, user_id);
+        let fake = Fake::new();
+        s.go_live(fake.clone(), after);
+        (s, fake)
+    }
+
     #[tokio::test]
     async fn a_socket_is_written_directly_only_once_live() {
         let hub = Hub::new();
@@ -800,9 +809,7 @@ mod tests {
     #[tokio::test]
     async fn frames_queue_behind_those_the_task_has_not_written() {
         let hub = Hub::new();
-        let mut s = sub(&hub, 1);
-        let fake = Fake::new();
-        s.go_live(fake.clone(), 0);
+        let (mut s, fake) = live_sub(&hub, 1, 0);
         fake.answer(Written::Declined); // the socket is busy
         hub.deliver(&[1], &text(1));
         fake.answer(Written::Done); // free again, but 1 is still queued
@@ -820,9 +827,7 @@ mod tests {
     #[tokio::test]
     async fn a_stalled_write_is_finished_by_the_task_before_anything_else() {
         let hub = Hub::new();
-        let mut s = sub(&hub, 1);
-        let fake = Fake::new();
-        s.go_live(fake.clone(), 0);
+        let (mut s, fake) = live_sub(&hub, 1, 0);
         fake.answer(Written::Stalled);
         hub.deliver(&[1], &text(1));
         fake.answer(Written::Done);
@@ -832,11 +837,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_stalled_write_to_a_socket_whose_task_is_gone_drops_the_socket() {
+        let hub = Hub::new();
+        let (mut s, fake) = live_sub(&hub, 1, 0);
+        let _other = sub(&hub, 2);
+        s.frames.close(); // the task ended: nothing can finish the write
+        fake.answer(Written::Stalled);
+        hub.deliver(&[1, 2], &text(1));
+        assert_eq!(fake.written(), ["1"]);
+        assert_eq!(hub.connection_count(), 1, "only user 2's socket is left");
+        assert_eq!(hub.local_online(), [2]);
+    }
+
+    #[tokio::test]
     async fn replayed_events_are_not_written_again() {
         let hub = Hub::new();
-        let mut s = sub(&hub, 1);
-        let fake = Fake::new();
-        s.go_live(fake.clone(), 10);
+        let (mut s, fake) = live_sub(&hub, 1, 10);
         hub.deliver(&[1], &text(9));
         hub.deliver(&[1], &text(10));
         hub.deliver(&[1], &text(11));
@@ -847,9 +863,7 @@ mod tests {
     #[tokio::test]
     async fn closing_frames_go_through_the_queue() {
         let hub = Hub::new();
-        let mut s = sub(&hub, 1);
-        let fake = Fake::new();
-        s.go_live(fake.clone(), 0);
+        let (mut s, fake) = live_sub(&hub, 1, 0);
         hub.sign_out(1);
         hub.deliver(&[1], &text(1));
         assert!(fake.written().is_empty());
@@ -867,10 +881,7 @@ mod tests {
         let users: Vec<i32> = (0..(3 * LANES_PER_THREAD + 5) as i32).collect();
         let mut live = Vec::new();
         for &user in &users {
-            let s = sub(&hub, user);
-            let fake = Fake::new();
-            s.go_live(fake.clone(), 0);
-            live.push((s, fake));
+            live.push(live_sub(&hub, user, 0));
         }
         hub.deliver(&users, &text(1));
         hub.deliver(&users, &text(2));

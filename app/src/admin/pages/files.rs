@@ -5,15 +5,10 @@
 use leptos::prelude::*;
 
 use super::{ConfirmButton, Outcome, OutcomeLine, run, when};
-use crate::admin::api::{admin_delete_file, admin_files};
-
-fn size(bytes: u64) -> String {
-    match bytes {
-        0..1_000 => format!("{bytes} bytes"),
-        1_000..1_000_000 => format!("{:.0} KB", bytes as f64 / 1e3),
-        _ => format!("{:.1} MB", bytes as f64 / 1e6),
-    }
-}
+use crate::{
+    admin::api::{admin_delete_file, admin_files},
+    sizes::bytes_text,
+};
 
 #[component]
 pub fn FilesPage() -> impl IntoView {
@@ -39,7 +34,7 @@ pub fn FilesPage() -> impl IntoView {
                             <thead><tr><th>"Person"</th><th>"Files"</th><th>"Stored"</th></tr></thead>
                             <tbody>
                                 {s.people.into_iter().map(|p| view! {
-                                    <tr><td>{p.username}</td><td>{p.files}</td><td>{size(p.bytes)}</td></tr>
+                                    <tr><td>{p.username}</td><td>{p.files}</td><td>{bytes_text(p.bytes)}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
@@ -53,7 +48,7 @@ pub fn FilesPage() -> impl IntoView {
                                         <tr>
                                             <td>{f.name.clone()}{(!f.sent).then(|| view! { " " <span class="tag">"not sent"</span> })}</td>
                                             <td>{f.uploader}</td>
-                                            <td>{size(f.size)}</td>
+                                            <td>{bytes_text(f.size)}</td>
                                             <td>{f.mime}</td>
                                             <td>{when(f.created_at)}</td>
                                             <td>

@@ -136,7 +136,7 @@ impl Attachments {
             let too_large = size > l.max_bytes;
             let full = l.used_bytes + size > l.quota_bytes;
             if too_large || full {
-                let mib = |b: u64| format!("{:.0} MiB", b as f64 / 1_048_576.0);
+                let mib = crate::sizes::bytes_text;
                 stage.set(Stage::Failed(if too_large {
                     format!("Too large: files can be at most {}.", mib(l.max_bytes))
                 } else {

@@ -90,13 +90,9 @@ impl Attachment {
         format!("/files/{}/thumb", self.id)
     }
 
-    /// "2.4 MB", "812 KB", "96 bytes".
+    /// "2.4 MiB", "812 KiB", "96 bytes".
     pub fn size_text(&self) -> String {
-        match self.size {
-            0..1_000 => format!("{} bytes", self.size),
-            1_000..1_000_000 => format!("{:.0} KB", self.size as f64 / 1e3),
-            _ => format!("{:.1} MB", self.size as f64 / 1e6),
-        }
+        crate::sizes::bytes_text(self.size)
     }
 }
 
