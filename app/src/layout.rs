@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::session::use_auth;
+use crate::{auth::api::Logout, session::use_auth};
 
 #[component]
 pub fn TopBar() -> impl IntoView {
@@ -22,13 +22,26 @@ pub fn TopBar() -> impl IntoView {
     }
 }
 
+/// A plain form posting to the log-out function: without JavaScript the
+/// browser posts it and follows the redirect; with it the submit dispatches
+/// the action in place. (Not an `ActionForm`, which would carry a reader of
+/// form fields into every page's code for a form that has none.)
 #[component]
 fn LogoutButton() -> impl IntoView {
     let logout = use_auth().logout;
+    let url = <Logout as leptos::server_fn::ServerFn>::url();
     view! {
-        <ActionForm action=logout attr:class="logout-form">
+        <form
+            method="post"
+            action=url
+            class="logout-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                logout.dispatch(Logout {});
+            }
+        >
             <button type="submit" class="secondary">"Log out"</button>
-        </ActionForm>
+        </form>
     }
 }
 

@@ -77,7 +77,7 @@ use crate::{
             UsersRoute,
         },
     },
-    auth::pages::{LoginPage, SignupPage},
+    auth::pages::{LoginRoute, SignupRoute},
     chat::{BrowseRoute, ChatPage, ConversationRoute, NewRoomRoute, OldChatLink, Welcome},
     layout::{NotFound, TopBar},
 };
@@ -159,8 +159,8 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("/rooms/:id") view={Lazy::<ConversationRoute>::new()} ssr=SsrMode::Async />
                     </ParentRoute>
                     <Route path=path!("/chats/:username") view=OldChatLink ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view={Lazy::<SignupRoute>::new()} ssr=SsrMode::Async />
                     <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
                         <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />
                         <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />

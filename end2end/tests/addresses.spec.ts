@@ -1,9 +1,11 @@
 // Every address of the chat view works when opened directly (a bookmark, a
 // reload), including the panes whose code is lazily loaded; and the first
 // load of `/` fetches the main bundle only, while a conversation's address
-// also fetches the conversation's chunk before the page hydrates.
+// also fetches the conversation's chunk before the page hydrates. The log-in
+// page is lazily loaded too: it fetches its chunk, and the chat view it leads
+// to needs nothing more.
 import { expect, Page, test } from './fixtures';
-import { hydrated, person, say } from './helpers';
+import { PASSWORD, hydrated, person, say } from './helpers';
 
 /** The `/pkg/` files the page fetches while `load` runs. */
 async function fetchedAssets(page: Page, load: () => Promise<void>): Promise<string[]> {
@@ -69,4 +71,22 @@ test('the first load of / fetches the main bundle only; a conversation fetches i
   const chunks = atConversation.filter((f) => f.endsWith('.wasm') && !f.startsWith('kanect.'));
   expect(chunks.length, 'the conversation code is a chunk of its own').toBeGreaterThan(0);
   await say(other, 'from a fresh tab');
+});
+
+test('the log-in page fetches its chunk; the chat view after it needs no more code', async ({ browser }) => {
+  const amy = await person(browser, 'amy');
+  const page = await (await browser.newContext()).newPage();
+  const atLogin = await fetchedAssets(page, async () => {
+    await page.goto('/login');
+    await hydrated(page);
+  });
+  expect(atLogin).toContainEqual(expect.stringMatching(/^split_[^/]*login_route[^/]*\.wasm$/));
+  const afterLogin = await fetchedAssets(page, async () => {
+    await page.getByLabel('Username or email').fill(amy.name);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page).toHaveURL('/');
+    await expect(page.getByRole('region', { name: 'Rooms' })).toBeVisible();
+  });
+  expect(afterLogin.filter((f) => f.endsWith('.wasm')), 'no wasm fetched for the chat view').toEqual([]);
 });

@@ -3,6 +3,12 @@
 //! forms whose errors come back in the redirect and render on the server.
 //! Each page owns its action: Leptos hands a JavaScript-less form's error (in
 //! the URL) only to actions created inside `<Routes>`.
+//!
+//! Both are lazily loaded routes (`LoginRoute`, `SignupRoute`): built with
+//! `cargo leptos --split`, their code — with the form reader that turns a
+//! form into a server function's arguments — is a wasm chunk fetched when
+//! one is opened (a page served at one loads it before it hydrates), so a
+//! signed-in person's first load does not carry it.
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -209,6 +215,16 @@ fn AlreadyLoggedIn() -> impl IntoView {
             .then(|| view! { <Redirect path="/" /> })
     }
 }
+
+lazy_page!(
+    /// The log-in page (`/login`).
+    LoginRoute => LoginPage
+);
+
+lazy_page!(
+    /// The sign-up page (`/signup`).
+    SignupRoute => SignupPage
+);
 
 // The hints above spell these limits out; keep them in step.
 const _: () =
