@@ -1,7 +1,7 @@
 //! The frame around every page: the top bar and the 404 page.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
 
 use crate::{auth::api::Logout, session::use_auth};
 
@@ -23,12 +23,13 @@ pub fn TopBar() -> impl IntoView {
 }
 
 /// A plain form posting to the log-out function: without JavaScript the
-/// browser posts it and follows the redirect; with it the submit dispatches
-/// the action in place. (Not an `ActionForm`, which would carry a reader of
-/// form fields into every page's code for a form that has none.)
+/// browser posts it and follows the redirect; with it the submit logs out in
+/// place (`Auth::log_out`). (Not an `ActionForm`, which would carry a reader
+/// of form fields into every page's code for a form that has none.)
 #[component]
 fn LogoutButton() -> impl IntoView {
-    let logout = use_auth().logout;
+    let auth = use_auth();
+    let navigate = use_navigate();
     let url = <Logout as leptos::server_fn::ServerFn>::url();
     view! {
         <form
@@ -37,7 +38,8 @@ fn LogoutButton() -> impl IntoView {
             class="logout-form"
             on:submit=move |ev| {
                 ev.prevent_default();
-                logout.dispatch(Logout {});
+                let navigate = navigate.clone();
+                auth.log_out(move || navigate("/login", NavigateOptions::default()));
             }
         >
             <button type="submit" class="secondary">"Log out"</button>

@@ -9,15 +9,11 @@
 use leptos::prelude::*;
 use leptos_router::{NavigateOptions, hooks::use_navigate};
 
-use crate::{
-    auth::{CurrentUser, api::Logout},
-    error::AppError,
-};
+use crate::{auth::CurrentUser, error::AppError};
 
 #[derive(Clone, Copy)]
 pub struct Auth {
     user: RwSignal<Option<CurrentUser>>,
-    pub logout: ServerAction<Logout>,
 }
 
 impl Auth {
@@ -40,6 +36,21 @@ impl Auth {
             }
         });
     }
+
+    /// Logs out in place: once the server has ended the session, nobody is
+    /// logged in here and `then` runs (the caller goes to the log-in page).
+    /// A call, not a `ServerAction`: the log-out button is the only action
+    /// on every page, and an action carries the reader of a JavaScript-less
+    /// form's error, which the button does not need.
+    pub fn log_out(&self, then: impl FnOnce() + 'static) {
+        let user = self.user;
+        leptos::task::spawn_local(async move {
+            if crate::auth::api::logout().await.is_ok() {
+                user.set(None);
+                then();
+            }
+        });
+    }
 }
 
 pub fn provide_auth() {
@@ -55,14 +66,7 @@ pub fn provide_auth() {
     })
     .into_inner();
     let user = RwSignal::new(visitor);
-    let logout = ServerAction::<Logout>::new();
-    Effect::new(move |_| {
-        if matches!(logout.value().get(), Some(Ok(()))) {
-            user.set(None);
-            use_navigate()("/login", NavigateOptions::default());
-        }
-    });
-    provide_context(Auth { user, logout });
+    provide_context(Auth { user });
 }
 
 pub fn use_auth() -> Auth {

@@ -22,7 +22,8 @@
 //! - `message_api`: reactions, emoji search, "Seen by", privacy (server
 //!   functions) over `reactions`, `privacy` (ssr); `replies` (ssr): quotes;
 //!   `format` (ssr): a body as safe HTML (Markdown subset, links, mentions).
-//! - `state`, `people`, `rooms_ui`, `conversation`, `page`: the UI; `connection`: the
+//! - `state`, `people`, `rooms_ui`, `conversation`, `page`: the UI; `filter`:
+//!   the sidebar's filter; `connection`: the
 //!   browser's reconnecting socket (polling `events_since` without one).
 
 mod alerts;
@@ -30,6 +31,7 @@ pub mod api;
 mod badge;
 pub mod connection;
 mod conversation;
+mod filter;
 pub mod mentions;
 pub mod message_api;
 pub mod model;

@@ -30,11 +30,14 @@ fn with_activity(mut person: Person, activity: Option<&Activity>) -> Person {
     person
 }
 
-/// Recent conversations first (newest first), then everyone else by name.
+/// Recent conversations first (newest first), then everyone else by name
+/// (usernames are ASCII: `auth::rules`).
 fn panel_order(a: &Person, b: &Person) -> std::cmp::Ordering {
-    b.last_message_id
-        .cmp(&a.last_message_id)
-        .then_with(|| a.username.to_lowercase().cmp(&b.username.to_lowercase()))
+    b.last_message_id.cmp(&a.last_message_id).then_with(|| {
+        a.username
+            .to_ascii_lowercase()
+            .cmp(&b.username.to_ascii_lowercase())
+    })
 }
 
 #[component]
@@ -119,10 +122,10 @@ pub fn PeoplePanel(
                             >
                                 {
                                     let name = p.username.clone();
-                                    let key = name.to_lowercase();
+                                    let key = super::filter::key(&name);
                                     let href = format!("/dm/{name}");
                                     let id = p.id;
-                                    let shown = move || filter.with(|f| key.contains(&f.trim().to_lowercase()));
+                                    let shown = move || filter.with(|f| super::filter::shows(&key, f));
                                     let active = {
                                         let name = name.clone();
                                         move || current.get().is_some_and(|c| c.eq_ignore_ascii_case(&name))

@@ -12,8 +12,9 @@ use crate::chat::model::{Attachment, UploadLimits};
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Stage {
-    /// Sent so far (0.0 to 1.0).
-    Uploading(f64),
+    /// Sent so far, in thousandths (an integer: the bar's value is written
+    /// without float formatting, which the bundle does not carry).
+    Uploading(u16),
     Done(Attachment),
     Failed(String),
 }
@@ -105,7 +106,7 @@ impl Attachments {
                 let upload = Upload {
                     key,
                     name,
-                    stage: RwSignal::new(Stage::Uploading(0.0)),
+                    stage: RwSignal::new(Stage::Uploading(0)),
                     file: send_wrapper::SendWrapper::new(file),
                     request: StoredValue::new(None),
                 };
@@ -122,7 +123,7 @@ impl Attachments {
             .list
             .with_untracked(|l| l.iter().find(|u| u.key == key).cloned())
         {
-            u.stage.set(Stage::Uploading(0.0));
+            u.stage.set(Stage::Uploading(0));
             self.start(conversation_id, &u);
         }
     }
@@ -166,7 +167,8 @@ impl Attachments {
             let progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(
                 move |e: web_sys::ProgressEvent| {
                     if e.length_computable() && e.total() > 0.0 {
-                        let _ = stage.try_set(Stage::Uploading(e.loaded() / e.total()));
+                        let _ = stage
+                            .try_set(Stage::Uploading((e.loaded() / e.total() * 1000.0) as u16));
                     }
                 },
             );
@@ -226,7 +228,7 @@ pub fn AttachmentList(
                             <span class="upload-name">{name}</span>
                             {move || match stage.get() {
                                 Stage::Uploading(p) => view! {
-                                    <progress max="1" value=p aria-label=format!("Uploading {label}")></progress>
+                                    <progress max="1000" value=p aria-label=format!("Uploading {label}")></progress>
                                     <button type="button" class="link" on:click=move |_| attachments.remove(key)>"Cancel"</button>
                                 }.into_any(),
                                 Stage::Done(a) => view! {

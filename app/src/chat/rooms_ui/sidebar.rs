@@ -93,8 +93,8 @@ pub fn RoomsPanel(
                                 {
                                     let id = e.room.id;
                                     let href = format!("/rooms/{id}");
-                                    let key = e.room.name.to_lowercase();
-                                    let shown = move || filter.with(|f| key.contains(&f.trim().to_lowercase()));
+                                    let key = crate::chat::filter::key(&e.room.name);
+                                    let shown = move || filter.with(|f| crate::chat::filter::shows(&key, f));
                                     let w = waiting(&e);
                                     view! {
                                         <li
