@@ -4,6 +4,10 @@ import { expect, test } from './fixtures';
 import { createRoom, person, openRoom } from './helpers';
 
 test('typing shows to the other member and clears by itself or when the message arrives', async ({ browser }) => {
+  // Two sign-ups and a room before the first keystroke, then a deliberate
+  // wait of about 5 s for the indicator to clear by itself: on a busy
+  // two-core machine that has taken 22–30 s, at Playwright's default limit.
+  test.slow();
   const [amy, bob] = await Promise.all(['amy', 'bob'].map((p) => person(browser, p)));
   const room = `typ${Date.now().toString(36)}`;
   await createRoom(amy.page, room, bob.name, false);
