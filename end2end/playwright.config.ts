@@ -13,7 +13,10 @@ const server = process.env.E2E_SERVER ?? path.join(root, 'target/release/kanect-
 
 export default defineConfig({
   testDir: './tests',
-  timeout: 30_000,
+  // A whole spec's limit, not a wait: every step inside waits for an event.
+  // Two-person specs (two sign-ups, a room, the live exchange) took 22–30 s
+  // on a busy two-core machine, at the old 30 s limit.
+  timeout: 60_000,
   expect: { timeout: 7_000 },
   fullyParallel: true,
   // One worker per core: each runs a browser and shares the one server.
