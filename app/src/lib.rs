@@ -70,13 +70,7 @@ use leptos_router::{
 };
 
 use crate::{
-    admin::pages::{
-        AdminLayout,
-        lazy::{
-            AuditRoute, DashboardRoute, FilesRoute, MessagesRoute, RoomsRoute, SettingsRoute,
-            UsersRoute,
-        },
-    },
+    admin::pages::lazy::AdminRoute,
     auth::pages::{LoginRoute, SignupRoute},
     chat::{BrowseRoute, ChatPage, ConversationRoute, NewRoomRoute, OldChatLink, Welcome},
     layout::{NotFound, TopBar},
@@ -161,15 +155,8 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/chats/:username") view=OldChatLink ssr=SsrMode::Async />
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/signup") view={Lazy::<SignupRoute>::new()} ssr=SsrMode::Async />
-                    <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
-                        <Route path=path!("") view={Lazy::<DashboardRoute>::new()} />
-                        <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
-                        <Route path=path!("messages") view={Lazy::<MessagesRoute>::new()} />
-                        <Route path=path!("rooms") view={Lazy::<RoomsRoute>::new()} />
-                        <Route path=path!("files") view={Lazy::<FilesRoute>::new()} />
-                        <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
-                        <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
-                    </ParentRoute>
+                    // The admin console: one lazily loaded chunk, every page in it.
+                    <Route path=path!("/admin/:page?") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
     }

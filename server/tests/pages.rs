@@ -146,3 +146,43 @@ async fn every_page_renders_to_the_end_under_repeated_concurrent_loads() {
         .await;
     assert!(stalled.is_empty(), "never finished: {stalled:?}");
 }
+
+/// The console is one route: each address renders its own page inside the
+/// console's frame, and an address the console does not have is a 404.
+#[tokio::test]
+async fn each_console_address_renders_its_page_and_others_are_not_found() {
+    let app = spawn_app().await;
+    let root = app.admin("root").await;
+    let pages = [
+        ("/admin", "Dashboard"),
+        ("/admin/users", "Users"),
+        ("/admin/messages", "Messages"),
+        ("/admin/rooms", "Rooms"),
+        ("/admin/files", "Files"),
+        ("/admin/audit", "Audit log"),
+        ("/admin/settings", "Settings"),
+    ];
+    for (path, heading) in pages {
+        let r = root.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(
+            r.body.contains(r#"aria-label="Admin""#),
+            "{path}: no console frame"
+        );
+        assert!(
+            r.body.contains(&format!("<h1>{heading}<")),
+            "{path}: {}",
+            r.body
+        );
+        let others = pages.iter().filter(|(_, h)| *h != heading);
+        for (_, other) in others {
+            assert!(
+                !r.body.contains(&format!("<h1>{other}<")),
+                "{path} shows {other}"
+            );
+        }
+    }
+    let r = root.get("/admin/nothing-here").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("Page not found"), "{}", r.body);
+}

@@ -1,12 +1,7 @@
-//! The console's pages as lazily loaded routes: built with `cargo leptos
-//! --split`, each page's code is a separate wasm chunk that the browser
-//! fetches when an admin first opens it, so people who never open the console
-//! never download it. (Without `--split` they are ordinary routes.)
+//! The console as one lazily loaded route: built with `cargo leptos
+//! --split`, its code (the frame and every page) is a wasm chunk that the
+//! browser fetches when an admin first opens it, so people who never open the
+//! console never download it, and the main bundle carries one route for it,
+//! not one per page. (Without `--split` it is an ordinary route.)
 
-lazy_page!(DashboardRoute => super::Dashboard);
-lazy_page!(UsersRoute => super::UsersPage);
-lazy_page!(MessagesRoute => super::MessagesPage);
-lazy_page!(RoomsRoute => super::RoomsPage);
-lazy_page!(FilesRoute => super::FilesPage);
-lazy_page!(AuditRoute => super::AuditPage);
-lazy_page!(SettingsRoute => super::SettingsPage);
+lazy_page!(AdminRoute => super::AdminLayout);

@@ -1,7 +1,9 @@
-//! The console's frame (`/admin/*`): only admins see it — anonymous visitors
-//! are sent to `/login`, everyone else gets the 403 page (and every admin
-//! server function refuses them too) — plus the small parts every page uses:
-//! a confirm-first button, a pager, and the outcome line of an action.
+//! The console's frame (`/admin/:page?`): only admins see it — anonymous
+//! visitors are sent to `/login`, everyone else gets the 403 page (and every
+//! admin server function refuses them too). The frame shows the page the
+//! address names (`page_for`); moving between pages keeps the frame. Plus the
+//! small parts every page uses: a confirm-first button, a pager, and the
+//! outcome line of an action.
 
 mod audit;
 mod dashboard;
@@ -22,13 +24,34 @@ pub use settings::SettingsPage;
 pub use users::UsersPage;
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Outlet, Redirect};
+use leptos_router::{
+    components::{A, Redirect},
+    hooks::use_params_map,
+};
 
-use crate::{error::AppError, session::use_auth};
+use crate::{error::AppError, layout::NotFound, session::use_auth};
+
+/// The console page at `/admin/<name>` (`""`: the dashboard at `/admin`).
+fn page_for(name: &str) -> AnyView {
+    match name {
+        "" => view! { <Dashboard /> }.into_any(),
+        "users" => view! { <UsersPage /> }.into_any(),
+        "messages" => view! { <MessagesPage /> }.into_any(),
+        "rooms" => view! { <RoomsPage /> }.into_any(),
+        "files" => view! { <FilesPage /> }.into_any(),
+        "audit" => view! { <AuditPage /> }.into_any(),
+        "settings" => view! { <SettingsPage /> }.into_any(),
+        _ => view! { <NotFound /> }.into_any(),
+    }
+}
 
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let auth = use_auth();
+    let params = use_params_map();
+    // The page's name: a query string that changes (a search, a page of a
+    // list) keeps the page as it is.
+    let page = Memo::new(move |_| params.with(|p| p.get("page").unwrap_or_default()));
     move || match auth.user() {
         Some(me) if me.is_admin => view! {
             <div class="admin">
@@ -41,7 +64,7 @@ pub fn AdminLayout() -> impl IntoView {
                     <A href="/admin/audit">"Audit log"</A>
                     <A href="/admin/settings">"Settings"</A>
                 </nav>
-                <div class="admin-body"><Outlet /></div>
+                <div class="admin-body">{move || page.with(|name| page_for(name))}</div>
             </div>
         }
         .into_any(),
