@@ -17,7 +17,7 @@ use super::{
 };
 
 /// The unread total shown in the title, from every conversation's badge.
-pub fn title_count(badges: &std::collections::HashMap<i32, u32>) -> u32 {
+pub fn title_count(badges: &super::state::IdMap<i32, u32>) -> u32 {
     badges.values().sum()
 }
 

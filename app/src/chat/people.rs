@@ -56,7 +56,7 @@ pub fn PeoplePanel(
         move || (chat.resync.get(), newcomers.get()),
         |_| list_people(),
     );
-    let asked = StoredValue::new(std::collections::HashSet::<i32>::new());
+    let asked = StoredValue::new(crate::chat::state::IdSet::<i32>::new());
     Effect::new(move |_| {
         let Some(Ok(list)) = people.get() else { return };
         let me = chat.me.with_value(|m| m.id);

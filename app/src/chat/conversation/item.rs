@@ -58,9 +58,9 @@ pub struct Context {
     /// The message "Seen" goes under (direct conversations).
     pub seen_id: Signal<Option<i64>>,
     /// Messages that continue their sender's run (no name repeated).
-    pub grouped: Memo<std::collections::HashSet<i64>>,
+    pub grouped: Memo<crate::chat::state::IdSet<i64>>,
     /// The day separator shown before a message, by id.
-    pub days: Memo<std::collections::HashMap<i64, String>>,
+    pub days: Memo<crate::chat::state::IdMap<i64, String>>,
     /// The message just jumped to (briefly highlighted).
     pub highlighted: RwSignal<Option<i64>>,
     /// Shows a message, loading older history until it is there.

@@ -6,15 +6,16 @@
 //! reader's time zone, which only the browser knows: they appear once the
 //! page has hydrated, so the server's HTML and the hydrated page agree.
 
-use std::collections::{HashMap, HashSet};
-
-use crate::chat::model::Message;
+use crate::chat::{
+    model::Message,
+    state::{IdMap, IdSet},
+};
 
 /// A message continues its sender's run when it follows theirs within this.
 pub const RUN_GAP_MS: i64 = 5 * 60_000;
 
 /// Ids of the messages that continue the run of the message before them.
-pub fn runs(messages: &[Message]) -> HashSet<i64> {
+pub fn runs(messages: &[Message]) -> IdSet<i64> {
     messages
         .windows(2)
         .filter(|w| {
@@ -46,7 +47,7 @@ pub fn day_starts(messages: &[Message], day_of: impl Fn(i64) -> i64) -> Vec<(i64
 
 /// The separators before messages, by id, labelled in the reader's time
 /// zone (empty outside the browser).
-pub fn days(messages: &[Message]) -> HashMap<i64, String> {
+pub fn days(messages: &[Message]) -> IdMap<i64, String> {
     #[cfg(feature = "hydrate")]
     {
         let now = js_sys::Date::now();
@@ -67,7 +68,7 @@ pub fn days(messages: &[Message]) -> HashMap<i64, String> {
     #[cfg(not(feature = "hydrate"))]
     {
         let _ = messages;
-        HashMap::new()
+        IdMap::new()
     }
 }
 
@@ -137,7 +138,7 @@ mod tests {
             },
             m(7, 8, 5 * minute + RUN_GAP_MS),
         ];
-        assert_eq!(runs(&list), HashSet::from([2, 4]));
+        assert_eq!(runs(&list), IdSet::from_iter([2, 4]));
     }
 
     #[test]

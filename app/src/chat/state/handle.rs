@@ -122,7 +122,7 @@ impl Chat {
                 });
                 self.incoming.update(|v| v.retain(|m| m.id != message_id));
                 self.activity.update(|all| {
-                    for a in all.values_mut() {
+                    for (_, a) in all.iter_mut() {
                         a.unread_ids.retain(|id| *id != message_id);
                         a.mention_ids.retain(|id| *id != message_id);
                     }

@@ -9,8 +9,9 @@
 //! moves the resume point (`live.last_id`) forward.
 
 mod handle;
+mod maps;
 
-use std::collections::{HashMap, HashSet};
+pub use maps::{IdMap, IdSet};
 
 use leptos::prelude::*;
 
@@ -86,42 +87,42 @@ pub fn typing_line(names: &[&str]) -> Option<String> {
 pub struct Chat {
     pub me: StoredValue<CurrentUser>,
     pub live: Live,
-    pub online: RwSignal<HashSet<i32>>,
+    pub online: RwSignal<IdSet<i32>>,
     /// Messages this tab received live or sent, by id order.
     pub incoming: RwSignal<Vec<Message>>,
     /// Per conversation id: what changed live.
-    pub activity: RwSignal<HashMap<i32, Activity>>,
+    pub activity: RwSignal<IdMap<i32, Activity>>,
     /// Direct conversations learned live: peer id → conversation id.
-    pub directs: RwSignal<HashMap<i32, i32>>,
+    pub directs: RwSignal<IdMap<i32, i32>>,
     /// Rooms as the latest live event (or, before any, the fetched list)
     /// described them, by id.
-    pub rooms: RwSignal<HashMap<i32, Conversation>>,
+    pub rooms: RwSignal<IdMap<i32, Conversation>>,
     /// Rooms this user left or was removed from while the tab was open.
-    pub left: RwSignal<HashSet<i32>>,
+    pub left: RwSignal<IdSet<i32>>,
     /// Bumped when rooms or their members changed (lists refetch).
     pub rooms_version: RwSignal<u32>,
     /// Bumped when fetched lists must be fetched again (`resync`).
     pub resync: RwSignal<u32>,
     /// Ids of messages an admin deleted while this tab was open.
-    pub deleted: RwSignal<HashSet<i64>>,
+    pub deleted: RwSignal<IdSet<i64>>,
     /// Messages their authors edited or deleted while this tab was open, by
     /// id: shown instead of the copy a page fetched earlier.
-    pub updated: RwSignal<HashMap<i64, Message>>,
+    pub updated: RwSignal<IdMap<i64, Message>>,
     /// How far the other person of a direct conversation has read, as
     /// learned live (by conversation id).
-    pub seen: RwSignal<HashMap<i32, i64>>,
+    pub seen: RwSignal<IdMap<i32, i64>>,
     /// Reactions added or removed while this tab was open, by message id, in
     /// order: applied (`Reaction::apply`) over the copy a page fetched.
-    pub reacted: RwSignal<HashMap<i64, Vec<ReactionChange>>>,
+    pub reacted: RwSignal<IdMap<i64, Vec<ReactionChange>>>,
     /// What this user shares: (typing, read receipts).
     pub privacy: RwSignal<(bool, bool)>,
     /// Who is typing, by conversation id (ephemeral; never fetched).
-    pub typing: RwSignal<HashMap<i32, Vec<Typist>>>,
+    pub typing: RwSignal<IdMap<i32, Vec<Typist>>>,
     /// Notification levels by conversation id, as fetched or changed live.
-    pub levels: RwSignal<HashMap<i32, Notify>>,
+    pub levels: RwSignal<IdMap<i32, Notify>>,
     /// What each conversation adds to the tab title (`Notify::counted`),
     /// as the sidebar shows it.
-    pub badges: RwSignal<HashMap<i32, u32>>,
+    pub badges: RwSignal<IdMap<i32, u32>>,
 }
 
 impl Chat {
@@ -134,22 +135,22 @@ impl Chat {
                 connected: RwSignal::new(false),
                 last_id: RwSignal::new(cursor),
             },
-            online: RwSignal::new(HashSet::new()),
+            online: RwSignal::new(IdSet::new()),
             incoming: RwSignal::new(Vec::new()),
-            activity: RwSignal::new(HashMap::new()),
-            directs: RwSignal::new(HashMap::new()),
-            rooms: RwSignal::new(HashMap::new()),
-            left: RwSignal::new(HashSet::new()),
+            activity: RwSignal::new(IdMap::new()),
+            directs: RwSignal::new(IdMap::new()),
+            rooms: RwSignal::new(IdMap::new()),
+            left: RwSignal::new(IdSet::new()),
             rooms_version: RwSignal::new(0),
             resync: RwSignal::new(0),
-            deleted: RwSignal::new(HashSet::new()),
-            updated: RwSignal::new(HashMap::new()),
-            seen: RwSignal::new(HashMap::new()),
-            typing: RwSignal::new(HashMap::new()),
-            reacted: RwSignal::new(HashMap::new()),
+            deleted: RwSignal::new(IdSet::new()),
+            updated: RwSignal::new(IdMap::new()),
+            seen: RwSignal::new(IdMap::new()),
+            typing: RwSignal::new(IdMap::new()),
+            reacted: RwSignal::new(IdMap::new()),
             privacy: RwSignal::new(privacy),
-            levels: RwSignal::new(HashMap::new()),
-            badges: RwSignal::new(HashMap::new()),
+            levels: RwSignal::new(IdMap::new()),
+            badges: RwSignal::new(IdMap::new()),
         }
     }
 
@@ -266,7 +267,7 @@ impl Chat {
             move || {
                 let now = now_ms();
                 typing.try_update(|t| {
-                    for list in t.values_mut() {
+                    for (_, list) in t.iter_mut() {
                         list.retain(|x| x.until > now);
                     }
                 });
@@ -343,9 +344,9 @@ impl Chat {
 
     fn resynced(&self, cursor: i64) {
         self.live.last_id.set(cursor);
-        self.activity.set(HashMap::new());
+        self.activity.set(IdMap::new());
         // Refetched lists describe the rooms afresh.
-        self.rooms.set(HashMap::new());
+        self.rooms.set(IdMap::new());
         self.resync.update(|n| *n += 1);
     }
 
