@@ -6,6 +6,10 @@
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // A panic shows its message in the console, except in the size-optimised
+    // release bundle (`-Cpanic=immediate-abort`, see `scripts/setup.sh`),
+    // where a panic stops at once and there is no message to show.
+    #[cfg(not(panic = "immediate-abort"))]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_lazy(app::App);
 }
