@@ -54,8 +54,29 @@ test('a quote jumps to its original, loading older history first', async ({ brow
   const log = bob.page.getByRole('log');
   await expect(log.locator('.message-body', { hasText: 'about that first one' })).toBeVisible();
   await expect(log.locator('.message-body', { hasText: 'the very first one' })).toHaveCount(0);
+  // The highlight lasts a moment: record every message that gets it (added
+  // with the class, or given it later), so a slow machine cannot miss it.
+  await log.evaluate((el) => {
+    const seen: string[] = [];
+    (window as unknown as { highlighted: string[] }).highlighted = seen;
+    const note = (n: Node) => {
+      if (n instanceof Element) {
+        for (const m of [n, ...n.querySelectorAll('.message')]) {
+          if (m.classList.contains('message') && m.classList.contains('highlight')) seen.push(m.getAttribute('data-id') ?? '');
+        }
+      }
+    };
+    new MutationObserver((changes) => {
+      for (const c of changes) {
+        if (c.type === 'attributes') note(c.target);
+        c.addedNodes.forEach(note);
+      }
+    }).observe(el, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+  });
   await log.getByRole('button', { name: `Reply to ${amy.name}: the very first one` }).click();
   const target = log.locator('.message', { hasText: 'the very first one' }).filter({ hasNot: bob.page.locator('.quote') });
   await expect(target).toBeInViewport();
-  await expect(target).toHaveClass(/highlight/);
+  await expect
+    .poll(() => bob.page.evaluate(() => (window as unknown as { highlighted: string[] }).highlighted))
+    .toContain(String(first));
 });

@@ -61,7 +61,7 @@ pub struct Context {
     pub grouped: Memo<crate::chat::state::IdSet<i64>>,
     /// The day separator shown before a message, by id.
     pub days: Memo<crate::chat::state::IdMap<i64, String>>,
-    /// The message last jumped to (its outline fades out by itself).
+    /// The message just jumped to (briefly highlighted).
     pub highlighted: RwSignal<Option<i64>>,
     /// Shows a message, loading older history until it is there.
     pub jump: Callback<i64>,

@@ -168,18 +168,21 @@ pub fn Conversation(#[prop(into)] target: Signal<Target>) -> impl IntoView {
     };
 
     // Shows message `id`: loads older pages until it is there (or the
-    // history ends), then scrolls to it and marks it as the one jumped to
-    // until the next jump. The mark's outline fades out by itself (CSS);
-    // it is cleared for a frame first, so jumping to it again replays that.
+    // history ends), then scrolls to it and highlights it for a moment.
     let jump = Callback::new(move |id: i64| {
         spawn_local(async move {
             history.reveal(id).await;
             stick.try_set(false);
-            highlighted.try_set(None);
-            request_animation_frame(move || {
-                highlighted.try_set(Some(id));
-                scroll_to(id);
-            });
+            highlighted.try_set(Some(id));
+            request_animation_frame(move || scroll_to(id));
+            set_timeout(
+                move || {
+                    if highlighted.try_get_untracked() == Some(Some(id)) {
+                        highlighted.try_set(None);
+                    }
+                },
+                std::time::Duration::from_secs(2),
+            );
         });
     });
 
