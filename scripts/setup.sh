@@ -154,8 +154,11 @@ ensure_release_tools() {
 # `erase_components`. KANECT_WASM_STD=plain builds with the prebuilt standard
 # library instead (a larger bundle that keeps panic messages).
 # Call it in the shell or subshell that runs the build: it exports variables.
+# Sets RELEASE_ARGS afresh on every call, so calling it twice in one shell
+# passes each argument once.
 RELEASE_ARGS=(--release --precompress --split)
 use_release_settings() {
+  RELEASE_ARGS=(--release --precompress --split)
   if [ "${KANECT_WASM_STD:-size}" = plain ]; then return; fi
   export RUSTC_BOOTSTRAP=1
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=shallow"

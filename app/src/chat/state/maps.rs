@@ -37,14 +37,6 @@ impl<K: Ord> IdSet<K> {
     pub fn iter(&self) -> impl Iterator<Item = &K> {
         self.0.keys()
     }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl<K: Ord> Extend<K> for IdSet<K> {
@@ -73,7 +65,6 @@ mod tests {
         set.remove(&42);
         assert_eq!(set.iter().copied().collect::<Vec<_>>(), [2, 3, 5, 9]);
         assert!(set.contains(&9) && !set.contains(&1));
-        assert_eq!(set.len(), 4);
     }
 
     #[test]
