@@ -503,3 +503,33 @@ async fn a_file_named_by_two_sends_at_once_goes_with_one() {
     outcomes.sort();
     assert_eq!(outcomes, ["send_failed", "sent"]);
 }
+
+#[tokio::test]
+async fn retrying_a_send_with_a_file_answers_with_the_stored_message() {
+    let app = spawn_app().await;
+    let (amy, bob, id) = room(&app).await;
+    let mut live = bob.socket(None).await;
+    let a = amy
+        .upload(&id, "notes.txt", b"sent once".to_vec())
+        .await
+        .json();
+    let first = send_with(&amy, &id, "with a file", "retry-file-01", &[&a]).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    // The answer was lost; the browser sends the same message again.
+    let again = send_with(&amy, &id, "with a file", "retry-file-01", &[&a]).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(first.json(), again.json());
+    assert_eq!(again.json()["attachments"][0]["id"], a["id"]);
+    assert_eq!(live.next_event().await["message"]["id"], first.json()["id"]);
+    // Published once: the next event is the sentinel.
+    send_with(&amy, &id, "sentinel", "retry-file-02", &[]).await;
+    assert_eq!(live.next_event().await["message"]["body"], "sentinel");
+    // Another send still cannot take the file.
+    let other = send_with(&amy, &id, "again", "retry-file-03", &[&a]).await;
+    assert_eq!(
+        other.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        other.body
+    );
+}

@@ -10,7 +10,9 @@
 //! database's write lock.
 //!
 //! A send whose `(sender, client_id)` was stored before returns the stored
-//! message and is not published again: retries never duplicate.
+//! message and is not published again: retries never duplicate. The insert
+//! skips such a send on the unique index, and only the skipped ones are then
+//! looked up. A retry may name the files of its first attempt again.
 //!
 //! A send to a conversation is stored only if the sender is a member and the
 //! conversation is not archived (checked in the same transaction; otherwise
@@ -29,7 +31,7 @@ use std::{
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter, Set,
+    EntityTrait, QueryFilter, Set, TryInsertResult,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -179,7 +181,6 @@ async fn store(
             refused.insert(i, session_ended());
         }
     }
-    let mut known = already_stored(&txn, batch, &refused).await?;
     let mut events = Vec::new();
     let (conversations, seen) =
         resolve_targets(&txn, batch, known_directs, &mut refused, &mut events).await?;
@@ -194,13 +195,12 @@ async fn store(
         if refused.contains_key(&i) {
             continue;
         }
-        let key = (m.sender_id, m.client_id.clone());
-        if known.contains_key(&key) || !queued.insert(key) {
-            continue;
-        }
         let Some(&conversation_id) = conversations.get(&(m.sender_id, m.target)) else {
             continue;
         };
+        if !queued.insert((m.sender_id, m.client_id.clone())) {
+            continue;
+        }
         fresh.push(message::ActiveModel {
             conversation_id: Set(conversation_id),
             sender_id: Set(m.sender_id),
@@ -212,13 +212,12 @@ async fn store(
             ..Default::default()
         });
     }
-    let inserted = if fresh.is_empty() {
-        Vec::new()
-    } else {
-        message::Entity::insert_many(fresh)
-            .exec_with_returning(&txn)
-            .await?
-    };
+    let inserted = insert_new(&txn, fresh).await?;
+    for m in &inserted {
+        queued.remove(&(m.sender_id, m.client_id.clone()));
+    }
+    // What is left in `queued` was stored before: a retried send.
+    let mut known = already_stored(&txn, queued).await?;
     move_markers(&txn, &inserted).await?;
     let names: HashMap<i32, &str> = batch
         .iter()
@@ -352,6 +351,7 @@ async fn check_attachments(
         .filter(|(i, _)| !refused.contains_key(i))
         .flat_map(|(_, m)| m.attachments.iter().cloned());
     let found = records::by_ids(txn, wanted).await?;
+    let sent_with = senders_of(txn, &found).await?;
     // A file goes with one message, even when two in a batch name it (the
     // same send twice — a retry — is one message).
     let mut claimed: HashMap<&str, (i32, &str)> = HashMap::new();
@@ -364,7 +364,13 @@ async fn check_attachments(
             found.get(id).is_some_and(|u| {
                 u.uploader_id == m.sender_id
                     && Some(&u.conversation_id) == conversation
-                    && u.message_id.is_none()
+                    && u.message_id.is_none_or(|sent| {
+                        // Sent already: only a retry of that very send
+                        // names it again (and gets the stored message).
+                        sent_with.get(&sent).is_some_and(|(sender, client)| {
+                            *sender == m.sender_id && *client == m.client_id
+                        })
+                    })
                     && claimed
                         .get(id.as_str())
                         .is_none_or(|by| *by == (m.sender_id, m.client_id.as_str()))
@@ -388,30 +394,64 @@ async fn check_attachments(
     Ok(found)
 }
 
-/// Messages of this batch stored before (a retried send): by (sender, client id).
-async fn already_stored(
+/// For the files among `uploads` that went with a message already: that
+/// message's sender and client id, by message id.
+async fn senders_of(
     txn: &DatabaseTransaction,
-    batch: &[&NewMessage],
-    refused: &HashMap<usize, AppError>,
-) -> Result<HashMap<(i32, String), Message>, DbErr> {
-    let mut seen = Condition::any();
-    let mut any = false;
-    for (i, m) in batch.iter().enumerate() {
-        if refused.contains_key(&i) {
-            continue;
-        }
-        any = true;
-        seen = seen.add(
-            Condition::all()
-                .add(message::Column::SenderId.eq(m.sender_id))
-                .add(message::Column::ClientId.eq(m.client_id.as_str())),
-        );
-    }
-    if !any {
+    uploads: &HashMap<String, crate::db::entities::upload::Model>,
+) -> Result<HashMap<i64, (i32, String)>, DbErr> {
+    let sent: Vec<i64> = uploads.values().filter_map(|u| u.message_id).collect();
+    if sent.is_empty() {
         return Ok(HashMap::new());
     }
     Ok(message::Entity::find()
-        .filter(seen)
+        .filter(message::Column::Id.is_in(sent))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, (m.sender_id, m.client_id)))
+        .collect())
+}
+
+/// Inserts the messages and returns those stored now. A message whose
+/// (sender, client id) is stored already (a retried send) conflicts with the
+/// unique index and is skipped, not stored twice: the common case, a batch of
+/// new messages, costs one statement instead of a lookup before the insert.
+/// On PostgreSQL the same holds across nodes: a send stored by another node's
+/// writer a moment ago is skipped here instead of failing the whole batch.
+async fn insert_new(
+    txn: &DatabaseTransaction,
+    fresh: Vec<message::ActiveModel>,
+) -> Result<Vec<message::Model>, DbErr> {
+    let inserted = message::Entity::insert_many(fresh)
+        .on_conflict_do_nothing_on([message::Column::SenderId, message::Column::ClientId])
+        .exec_with_returning_many(txn)
+        .await?;
+    Ok(match inserted {
+        TryInsertResult::Inserted(rows) => rows,
+        TryInsertResult::Empty | TryInsertResult::Conflicted => Vec::new(),
+    })
+}
+
+/// The stored messages of these (sender, client id) pairs: the sends of this
+/// batch that were stored before (retries).
+async fn already_stored(
+    txn: &DatabaseTransaction,
+    keys: HashSet<(i32, String)>,
+) -> Result<HashMap<(i32, String), Message>, DbErr> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut stored = Condition::any();
+    for (sender_id, client_id) in keys {
+        stored = stored.add(
+            Condition::all()
+                .add(message::Column::SenderId.eq(sender_id))
+                .add(message::Column::ClientId.eq(client_id)),
+        );
+    }
+    Ok(message::Entity::find()
+        .filter(stored)
         .all(txn)
         .await?
         .into_iter()
