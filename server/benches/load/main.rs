@@ -8,7 +8,9 @@
 //! with a baseline measured in the same run. `-- --quick` shrinks every
 //! scenario for a smoke run; `-- --only durable` (direct conversations, then
 //! rooms of 8) runs one group, as do `delivery`, `pages`, `assets`, `files`,
-//! `sockets` and `rooms` (which also measures its floor: `floor.rs`); `nodes`
+//! `sockets` and `rooms` (which also measures its floor: `floor.rs`);
+//! `writer` runs only the durable group's two baselines, without a server (to
+//! profile the group-commit writer); `nodes`
 //! (two nodes with NATS, and PostgreSQL: `scripts/bench-nodes`) runs only
 //! when named. Results and reading notes: docs/performance.md.
 
@@ -74,7 +76,7 @@ async fn main() {
     } else {
         FULL
     };
-    // `-- --only <delivery|durable|pages|assets|files|sockets|rooms>` runs one group (for profiling).
+    // `-- --only <delivery|durable|writer|pages|assets|files|sockets|rooms>` runs one group (for profiling).
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -96,6 +98,9 @@ async fn main() {
     if run("durable") {
         let server = ServerProcess::start().await;
         throughput::over_http(&server, 32, 256, sizes.durable_secs).await;
+    }
+    if only.as_deref() == Some("writer") {
+        throughput::writer_alone(256, sizes.durable_secs).await;
     }
     if run("pages") {
         let server = ServerProcess::start().await;

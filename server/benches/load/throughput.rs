@@ -37,21 +37,28 @@ const ROOM_SIZE: usize = 8;
 /// each against the same one-commit-per-message baseline.
 pub async fn over_http(server: &ServerProcess, users: usize, in_flight: usize, secs: u64) {
     let users = Arc::new(User::many(&server.base, "tp", users).await);
-    let baseline = one_commit_per_message(in_flight, secs.min(5)).await;
-    let direct = group_commit_direct(in_flight, secs.min(5)).await;
+    let baseline = writer_alone(in_flight, secs.min(5)).await;
     let scenario = format!("Durable sends ({in_flight} in flight, {secs} s)");
-    Report::compared(
-        &scenario,
-        "group-commit writer alone (no HTTP)",
-        format!("{direct:.0}/s"),
-        format!("{baseline:.0}/s (one commit per message)"),
-        direct / baseline,
-    );
     sustained(server, &users, &[], in_flight, secs, baseline, &scenario).await;
     let rooms = seed_rooms(server, &users).await;
     let scenario =
         format!("Durable sends into rooms of {ROOM_SIZE} ({in_flight} in flight, {secs} s)");
     sustained(server, &users, &rooms, in_flight, secs, baseline, &scenario).await;
+}
+
+/// The one-commit-per-message baseline, then Kanect's group-commit writer
+/// called directly, each for `secs`; reports both and returns the baseline.
+pub async fn writer_alone(in_flight: usize, secs: u64) -> f64 {
+    let baseline = one_commit_per_message(in_flight, secs).await;
+    let direct = group_commit_direct(in_flight, secs).await;
+    Report::compared(
+        &format!("Durable sends ({in_flight} in flight, {secs} s)"),
+        "group-commit writer alone (no HTTP)",
+        format!("{direct:.0}/s"),
+        format!("{baseline:.0}/s (one commit per message)"),
+        direct / baseline,
+    );
+    baseline
 }
 
 /// Puts the users in rooms of `ROOM_SIZE`, straight into the server's
