@@ -33,6 +33,9 @@ pub struct Metrics {
     pub send_commit_seconds: Histogram,
     /// Messages per writer batch (one transaction, one fsync).
     pub writer_batch_size: Histogram,
+    /// Writer batches committed, by `way`: `direct` (SQLite, on the
+    /// writer's own connection) or `general` (through SeaORM's pool).
+    pub writer_batches: Family<Labels, Counter>,
     /// Waiting to begin a write transaction (a pool connection, and on
     /// SQLite the write lock).
     pub db_write_wait_seconds: Histogram,
@@ -89,6 +92,14 @@ pub fn live_frames(direct: u64, queued: u64, stalled: u64) {
     }
 }
 
+/// Counts one committed writer batch stored `way` (`direct` or `general`).
+pub fn writer_batch(way: &'static str) {
+    metrics()
+        .writer_batches
+        .get_or_create(&vec![("way", way)])
+        .inc();
+}
+
 /// What a node reports about its state at the moment of a scrape.
 pub struct Now {
     pub sockets: usize,
@@ -118,6 +129,7 @@ impl Metrics {
             messages_sent: Counter::default(),
             send_commit_seconds: latency(),
             writer_batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
+            writer_batches: Family::default(),
             db_write_wait_seconds: latency(),
             commit_delivery_seconds: latency(),
             events_from_log: Counter::default(),
@@ -152,6 +164,11 @@ impl Metrics {
             "writer_batch_size",
             "Messages per writer transaction",
             m.writer_batch_size.clone(),
+        );
+        r.register(
+            "writer_batches",
+            "Writer batches committed, by way (direct: SQLite on the writer's own connection; general: through the pool)",
+            m.writer_batches.clone(),
         );
         r.register(
             "db_write_wait_seconds",

@@ -86,3 +86,74 @@ async fn the_token_or_an_allowed_address_reads_them_and_they_move() {
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
 }
+
+/// The sample `name`, or 0 when the node has not reported it yet.
+fn sample_or_zero(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .map_or(0.0, |v| v.parse().unwrap())
+}
+
+/// On SQLite a plain send is stored on the writer's own connection; a
+/// conversation's first message, a reply and a retried send take the
+/// general way (and the retry gets the stored message back). On PostgreSQL
+/// every batch takes the general way. Counted by `kanect_writer_batches`
+/// (process-wide: other tests in this binary may add to it, never take away).
+#[tokio::test]
+async fn the_writer_stores_plain_sends_on_its_own_sqlite_connection() {
+    const DIRECT: &str = "kanect_writer_batches_total{way=\"direct\"}";
+    const GENERAL: &str = "kanect_writer_batches_total{way=\"general\"}";
+    let app = spawn_app_with(|s| s.metrics_token = TOKEN.into()).await;
+    let (amy, bob) = (app.user("amy").await, app.user("bob").await);
+    let (_, before) = scrape(&app.base, Some(TOKEN)).await;
+
+    let first = amy
+        .send("bob", "opens the conversation", "way-00000001")
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let (_, after_first) = scrape(&app.base, Some(TOKEN)).await;
+    let plain = amy.send("bob", "plain", "way-00000002").await;
+    assert_eq!(plain.status, StatusCode::OK, "{}", plain.body);
+    let (_, after_plain) = scrape(&app.base, Some(TOKEN)).await;
+    let retry = amy.send("bob", "plain", "way-00000002").await;
+    assert_eq!(retry.json()["id"], plain.json()["id"], "{}", retry.body);
+    let reply = bob
+        .call(
+            "send",
+            &[
+                ("to", "amy"),
+                ("body", "a reply"),
+                ("client_id", "way-00000003"),
+                ("reply_to", &plain.json()["id"].to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let (_, after) = scrape(&app.base, Some(TOKEN)).await;
+
+    let moved =
+        |from: &str, to: &str, name: &str| sample_or_zero(to, name) - sample_or_zero(from, name);
+    assert!(
+        moved(&before, &after_first, GENERAL) >= 1.0,
+        "{after_first}"
+    );
+    if common::on_postgres() {
+        assert_eq!(sample_or_zero(&after, DIRECT), 0.0, "{after}");
+        assert!(moved(&after_first, &after, GENERAL) >= 3.0, "{after}");
+    } else {
+        assert!(
+            moved(&after_first, &after_plain, DIRECT) >= 1.0,
+            "{after_plain}"
+        );
+        // The retry and the reply.
+        assert!(moved(&after_plain, &after, GENERAL) >= 2.0, "{after}");
+    }
+    let history = amy.call("messages", &[("peer", "bob")]).await.json();
+    let bodies: Vec<&str> = history["messages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{history}"))
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["opens the conversation", "plain", "a reply"]);
+}

@@ -252,22 +252,24 @@ pub async fn live_among(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = String>,
 ) -> Result<std::collections::HashSet<String>, DbErr> {
-    use sea_orm::sea_query::Query;
+    let rows = live_among_query(ids).into_tuple::<String>().all(db).await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The query `live_among` runs: the ids (one column) of the live sessions
+/// among `ids`.
+pub fn live_among_query(ids: impl IntoIterator<Item = String>) -> sea_orm::Select<session::Entity> {
     let active_users = Query::select()
         .column(user::Column::Id)
         .from(user::Entity)
         .and_where(user::Column::IsActive.eq(true))
         .to_owned();
-    let rows = session::Entity::find()
+    session::Entity::find()
         .filter(session::Column::Id.is_in(ids))
         .filter(session::Column::ExpiresAt.gt(now_millis()))
         .filter(session::Column::UserId.in_subquery(active_users))
         .select_only()
         .column(session::Column::Id)
-        .into_tuple::<String>()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
 }
 
 /// Removes expired rows; run periodically by the server.

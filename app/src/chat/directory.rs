@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
-    Set,
+    QuerySelect, Set,
 };
 
 use super::model::{Conversation, Event, Kind, Notify};
@@ -170,15 +170,30 @@ pub async fn open_directs(
     Ok(found)
 }
 
+/// For each (conversation, sender) that is a membership: may they post
+/// there?
+pub type Sendable = HashMap<(i32, i32), Result<(), AppError>>;
+
 /// For each (conversation, sender): may they post there? `Ok` for a member
 /// of a conversation that is not archived.
-pub async fn sendable(
-    txn: &DatabaseTransaction,
-    wanted: &[(i32, i32)],
-) -> Result<HashMap<(i32, i32), Result<(), AppError>>, DbErr> {
+pub async fn sendable(txn: &DatabaseTransaction, wanted: &[(i32, i32)]) -> Result<Sendable, DbErr> {
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
+    let members: Vec<(i32, i32)> = members_among(wanted).into_tuple().all(txn).await?;
+    let ids: HashSet<i32> = members.iter().map(|&(c, _)| c).collect();
+    let archived: HashSet<i32> = archived_among(ids)
+        .into_tuple()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(sendable_from(members, &archived))
+}
+
+/// `sendable`'s first query: the (conversation, user) pairs among `wanted`
+/// that are memberships (two columns).
+pub fn members_among(wanted: &[(i32, i32)]) -> sea_orm::Select<membership::Entity> {
     let mut any = Condition::any();
     for &(c, u) in wanted {
         any = any.add(
@@ -187,23 +202,25 @@ pub async fn sendable(
                 .add(membership::Column::UserId.eq(u)),
         );
     }
-    let members: Vec<(i32, i32)> = membership::Entity::find()
+    membership::Entity::find()
         .filter(any)
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|m| (m.conversation_id, m.user_id))
-        .collect();
-    let ids: HashSet<i32> = members.iter().map(|&(c, _)| c).collect();
-    let archived: HashSet<i32> = conversation::Entity::find()
+        .select_only()
+        .column(membership::Column::ConversationId)
+        .column(membership::Column::UserId)
+}
+
+/// `sendable`'s second query: which of `ids` are archived (one column).
+pub fn archived_among(ids: HashSet<i32>) -> sea_orm::Select<conversation::Entity> {
+    conversation::Entity::find()
         .filter(conversation::Column::Id.is_in(ids))
         .filter(conversation::Column::ArchivedAt.is_not_null())
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    Ok(members
+        .select_only()
+        .column(conversation::Column::Id)
+}
+
+/// `sendable`'s answer from what its two queries found.
+pub fn sendable_from(members: Vec<(i32, i32)>, archived: &HashSet<i32>) -> Sendable {
+    members
         .into_iter()
         .map(|(c, u)| {
             let ok = if archived.contains(&c) {
@@ -216,7 +233,7 @@ pub async fn sendable(
             };
             ((c, u), ok)
         })
-        .collect())
+        .collect()
 }
 
 /// Usernames by id.

@@ -36,7 +36,7 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 // Statement journals (a multi-row INSERT or UPDATE inside a
                 // transaction keeps one) stay in memory instead of a temp
                 // file written on every batch.
@@ -71,6 +71,46 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     }
     migration::Migrator::up(&db, None).await?;
     Ok(db)
+}
+
+/// How long an SQLite connection waits for another's write lock.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The file of `db` when it is an SQLite database in a file (`None`: in
+/// memory, or another database).
+pub fn sqlite_path(db: &DatabaseConnection) -> Option<std::path::PathBuf> {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        return None;
+    }
+    let path = db
+        .get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_owned();
+    path.is_file().then_some(path)
+}
+
+/// A connection of its own for the message writer (`chat::writer`), to the
+/// SQLite file at `path`, with the same settings as the pool's connections
+/// (`connect_and_migrate`): WAL, `synchronous = FULL`, foreign keys, the
+/// busy timeout, temporary storage in memory. The schema must be migrated.
+pub fn open_sqlite_writer(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
+    let _: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))?;
+    conn.pragma_update(None, "synchronous", "full")?;
+    conn.pragma_update(None, "foreign_keys", "on")?;
+    conn.pragma_update(None, "temp_store", "memory")?;
+    // The writer's statements: its own few, and the session and membership
+    // checks, whose text changes with the number of values in the batch.
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
 }
 
 /// The file of a `sqlite:` URL (`None`: in memory, or another database).

@@ -101,17 +101,27 @@ async fn take_ids<C: ConnectionTrait>(txn: &C, n: usize) -> Result<i64, DbErr> {
     struct Last {
         last: i64,
     }
-    let backend = txn.get_database_backend();
+    let last = Last::find_by_statement(take_ids_statement(txn.get_database_backend(), n))
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::Custom("the event counter row is missing".into()))?;
+    Ok(first_taken(last.last, n))
+}
+
+/// The statement `take_ids` runs: moves the counter on by `n` and answers
+/// its new value (`last`).
+pub(crate) fn take_ids_statement(backend: sea_orm::DatabaseBackend, n: usize) -> Statement {
     let p = crate::db::placeholder_in(backend, 1);
-    let last = Last::find_by_statement(Statement::from_sql_and_values(
+    Statement::from_sql_and_values(
         backend,
         format!("UPDATE event_counter SET last = last + {p} WHERE id = 1 RETURNING last"),
         [(n as i64).into()],
-    ))
-    .one(txn)
-    .await?
-    .ok_or_else(|| DbErr::Custom("the event counter row is missing".into()))?;
-    Ok(last.last - n as i64 + 1)
+    )
+}
+
+/// The first of `n` ids taken when the counter moved to `last`.
+pub(crate) fn first_taken(last: i64, n: usize) -> i64 {
+    last - n as i64 + 1
 }
 
 /// One event to log: who it is for, what it says, and whether it changes the
@@ -151,7 +161,33 @@ pub async fn append<C: ConnectionTrait, E: Serialize>(
         return Ok(Vec::new());
     }
     let first = take_ids(txn, events.len()).await?;
-    let now = now_millis();
+    let (rows, logged) = encode(events, first, now_millis())?;
+    let rows: Vec<event::ActiveModel> = rows
+        .into_iter()
+        .map(|r| event::ActiveModel {
+            id: Set(r.id),
+            conversation_id: Set(r.conversation_id),
+            user_id: Set(r.user_id),
+            frame: Set(r.frame),
+            created_at: Set(r.created_at),
+        })
+        .collect();
+    // SQLite allows 32,766 bound values per statement: 5 per row.
+    for chunk in rows.chunks(4_000) {
+        event::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(logged)
+}
+
+/// The rows to insert for `events`, numbered from `first`, and the same
+/// events as published after the commit (each frame encoded once).
+pub(crate) fn encode<E: Serialize>(
+    events: &[NewEvent<E>],
+    first: i64,
+    now: i64,
+) -> Result<(Vec<event::Model>, Vec<Logged>), DbErr> {
     let mut logged = Vec::with_capacity(events.len());
     let mut rows = Vec::with_capacity(events.len());
     for (i, new) in events.iter().enumerate() {
@@ -162,27 +198,22 @@ pub async fn append<C: ConnectionTrait, E: Serialize>(
         })
         .map_err(|e| DbErr::Custom(format!("cannot encode an event: {e}")))?;
         let (conversation_id, user_id) = new.audience.columns();
-        rows.push(event::ActiveModel {
-            id: Set(id),
-            conversation_id: Set(conversation_id),
-            user_id: Set(user_id),
-            frame: Set(frame.clone()),
-            created_at: Set(now),
+        let frame: Arc<str> = frame.into();
+        rows.push(event::Model {
+            id,
+            conversation_id,
+            user_id,
+            frame: frame.to_string(),
+            created_at: now,
         });
         logged.push(Logged {
             id,
             audience: new.audience,
-            frame: frame.into(),
+            frame,
             members_changed: new.members_changed,
         });
     }
-    // SQLite allows 32,766 bound values per statement: 5 per row.
-    for chunk in rows.chunks(4_000) {
-        event::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(logged)
+    Ok((rows, logged))
 }
 
 /// The id of the newest committed event (0 before the first). Every event up

@@ -1,178 +1,44 @@
-//! Group commit for messages.
+//! Storing a batch through SeaORM, on any database: every kind of send
+//! (replies, files, mentions, retries, a direct conversation's first
+//! message).
 //!
-//! Every send goes through one writer task. It takes whatever sends are queued
-//! (up to `MAX_BATCH`), stores them in one transaction — the messages, their
-//! events in the event log, the conversations' newest message ids, the
-//! senders' read markers, and any direct conversation a first message opens —
-//! and only after the commit answers each sender and publishes the events. One fsync then covers a
-//! whole batch, which is what makes thousands of durable messages per second
-//! possible on SQLite, and a single writer means sends never contend for the
-//! database's write lock.
-//!
-//! A send whose `(sender, client_id)` was stored before returns the stored
-//! message and is not published again: retries never duplicate. The insert
-//! skips such a send on the unique index, and only the skipped ones are then
-//! looked up. A retry may name the files of its first attempt again.
-//!
-//! A send to a conversation is stored only if the sender is a member and the
-//! conversation is not archived (checked in the same transaction; otherwise
-//! `not_found`, so a private room's existence is not revealed). A send to a
-//! person opens their direct conversation when there is none yet.
-//!
-//! Each send names the session it came under. Inside the batch's transaction
-//! the writer checks which of those sessions still exist (one query per
-//! batch): a send whose session ended — even a moment ago, on another node or
-//! from the command line — is refused with `Unauthorized`, never stored.
+//! A retried send is skipped by the insert on the unique index of
+//! `(sender, client_id)`, and only the skipped ones are then looked up. A
+//! retry may name the files of its first attempt again. Each send names the
+//! session it came under; which of those sessions still exist is one query
+//! per batch.
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
     EntityTrait, QueryFilter, Set, TryInsertResult,
 };
-use tokio::sync::{mpsc, oneshot};
 
-use super::{
-    directory, format,
-    history::to_message,
-    mention_store,
-    model::{Event, Message},
-    replies,
-};
+use super::{Directs, NewMessage, Stored, Target, markers_sql, names_of, session_ended};
 use crate::{
     auth::session_store::live_among,
+    chat::{
+        directory, format,
+        history::to_message,
+        mention_store,
+        model::{Event, Message},
+        replies,
+    },
     db::{entities::message, now_millis},
     error::AppError,
     events::log::{self, Audience, NewEvent},
     files::records,
-    live::Live,
 };
-
-pub const MAX_BATCH: usize = 512;
-const QUEUE: usize = 8_192;
-
-/// Where a message goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Target {
-    /// The direct conversation with this (active) user.
-    Person(i32),
-    /// A conversation the sender is a member of.
-    Conversation(i32),
-}
-
-/// A validated message waiting to be stored.
-#[derive(Debug, Clone)]
-pub struct NewMessage {
-    pub sender_id: i32,
-    /// The sender's username, as shown beside the message.
-    pub sender_name: String,
-    pub target: Target,
-    pub body: String,
-    pub client_id: String,
-    /// The message this one answers.
-    pub reply_to: Option<i64>,
-    /// Upload ids of the files it carries (uploaded by the sender to the
-    /// same conversation, not sent yet).
-    pub attachments: Vec<String>,
-    /// The session the sender is acting under.
-    pub session_id: String,
-}
-
-struct Job {
-    message: NewMessage,
-    /// When it reached the writer's queue.
-    queued: std::time::Instant,
-    reply: oneshot::Sender<Result<Message, AppError>>,
-}
-
-/// A handle to the writer task; cheap to clone.
-#[derive(Clone)]
-pub struct Writer {
-    tx: mpsc::Sender<Job>,
-}
-
-impl Writer {
-    pub fn start(db: DatabaseConnection, live: Arc<dyn Live>) -> Self {
-        let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, live, rx));
-        Self { tx }
-    }
-
-    /// Stores `message` and returns it once it is committed.
-    pub async fn send(&self, message: NewMessage) -> Result<Message, AppError> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(Job {
-                message,
-                queued: std::time::Instant::now(),
-                reply,
-            })
-            .await
-            .map_err(|_| AppError::Internal)?;
-        answer.await.map_err(|_| AppError::Internal)?
-    }
-}
-
-/// Direct conversations the writer has seen committed, by pair (smaller id
-/// first). A direct conversation's id never changes, so a hit skips the
-/// lookup; a miss asks the database (which another node may have written).
-type Directs = HashMap<(i32, i32), i32>;
-
-/// Remembered direct conversations, at most (cleared when full).
-const DIRECTS_CACHED: usize = 100_000;
-
-async fn run(db: DatabaseConnection, live: Arc<dyn Live>, mut rx: mpsc::Receiver<Job>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    let mut directs = Directs::new();
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let messages: Vec<&NewMessage> = batch.iter().map(|j| &j.message).collect();
-        match store(&db, &messages, &directs).await {
-            Ok((answers, events, seen)) => {
-                if directs.len() + seen.len() > DIRECTS_CACHED {
-                    directs.clear();
-                }
-                directs.extend(seen);
-                live.publish(events);
-                let m = crate::metrics::metrics();
-                m.writer_batch_size.observe(batch.len() as f64);
-                for (job, answer) in batch.drain(..).zip(answers) {
-                    if answer.is_ok() {
-                        m.messages_sent.inc();
-                        m.send_commit_seconds
-                            .observe(job.queued.elapsed().as_secs_f64());
-                    }
-                    let _ = job.reply.send(answer);
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, size = batch.len(), "storing a batch of messages failed");
-                for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(AppError::Internal));
-                }
-            }
-        }
-    }
-}
-
-fn session_ended() -> AppError {
-    AppError::Unauthorized {
-        message: "Your session has ended. Please log in again.".into(),
-    }
-}
-
-type Answers = Vec<Result<Message, AppError>>;
 
 /// Stores the batch's sends that are allowed; returns, for each send in
 /// order, the stored message or why it was refused, and the events to
 /// publish after the commit.
-async fn store(
+pub(super) async fn store(
     db: &DatabaseConnection,
     batch: &[&NewMessage],
     known_directs: &Directs,
-) -> Result<(Answers, Vec<log::Logged>, Directs), DbErr> {
+) -> Result<Stored, DbErr> {
     let txn = crate::db::begin_write(db).await?;
     let live = live_among(&txn, batch.iter().map(|m| m.session_id.clone())).await?;
     let mut refused: HashMap<usize, AppError> = HashMap::new();
@@ -218,11 +84,14 @@ async fn store(
     }
     // What is left in `queued` was stored before: a retried send.
     let mut known = already_stored(&txn, queued).await?;
-    move_markers(&txn, &inserted).await?;
-    let names: HashMap<i32, &str> = batch
-        .iter()
-        .map(|m| (m.sender_id, m.sender_name.as_str()))
-        .collect();
+    for sql in markers_sql(
+        inserted
+            .iter()
+            .map(|m| (m.conversation_id, m.sender_id, m.id)),
+    ) {
+        txn.execute_unprepared(&sql).await?;
+    }
+    let names = names_of(batch);
     let named = |m: message::Model| {
         let mut message = to_message(m);
         message.sender_name = names
@@ -521,46 +390,4 @@ async fn resolve_targets(
         }
     }
     Ok((resolved, seen))
-}
-
-/// Moves each conversation's newest message id, and each sender's read
-/// marker up to their own newest message: two statements per batch, however
-/// many conversations and senders it holds (`UPDATE … FROM (VALUES …)`, the
-/// same SQL on SQLite and PostgreSQL; the values are ids from this batch).
-async fn move_markers(txn: &DatabaseTransaction, inserted: &[message::Model]) -> Result<(), DbErr> {
-    if inserted.is_empty() {
-        return Ok(());
-    }
-    let mut newest: HashMap<i32, i64> = HashMap::new();
-    let mut read: HashMap<(i32, i32), i64> = HashMap::new();
-    for m in inserted {
-        let n = newest.entry(m.conversation_id).or_default();
-        *n = (*n).max(m.id);
-        let r = read.entry((m.conversation_id, m.sender_id)).or_default();
-        *r = (*r).max(m.id);
-    }
-    let rows: Vec<String> = newest
-        .iter()
-        .map(|(c, id)| format!("({c}, {id})"))
-        .collect();
-    txn.execute_unprepared(&format!(
-        "UPDATE conversations SET last_message_id = v.column2
-         FROM (VALUES {}) AS v
-         WHERE conversations.id = v.column1 AND conversations.last_message_id < v.column2",
-        rows.join(", ")
-    ))
-    .await?;
-    let rows: Vec<String> = read
-        .iter()
-        .map(|((c, u), id)| format!("({c}, {u}, {id})"))
-        .collect();
-    txn.execute_unprepared(&format!(
-        "UPDATE memberships SET last_read_id = v.column3
-         FROM (VALUES {}) AS v
-         WHERE memberships.conversation_id = v.column1 AND memberships.user_id = v.column2
-           AND memberships.last_read_id < v.column3",
-        rows.join(", ")
-    ))
-    .await?;
-    Ok(())
 }
