@@ -287,8 +287,9 @@ async fn over_sockets(
                         // Counted before it goes: if the socket was closed
                         // meanwhile, this send too is in doubt.
                         waiting += 1;
+                        let next = frame(seq);
                         seq += 1;
-                        if tx.send(frame(seq - 1)).await.is_err() {
+                        if tx.send(next).await.is_err() {
                             break;
                         }
                     }

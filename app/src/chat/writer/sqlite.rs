@@ -35,6 +35,11 @@ pub(super) fn store(
     if !batch.iter().all(|m| is_plain(m, directs)) {
         return Ok(None);
     }
+    if !conn.is_autocommit() {
+        // A transaction left open by a batch whose rollback failed: without
+        // this, every later batch would fail to begin.
+        conn.execute_batch("ROLLBACK").map_err(failed)?;
+    }
     let asked = std::time::Instant::now();
     let txn = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -277,4 +282,43 @@ fn to_sqlite(value: &sea_orm::Value) -> Result<rusqlite::types::Value, DbErr> {
 
 fn failed(e: rusqlite::Error) -> DbErr {
     DbErr::Custom(format!("SQLite (the writer's connection): {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NewMessage, Target, store};
+    use crate::chat::writer::Directs;
+
+    /// A batch stores after one whose transaction was left open (its
+    /// rollback failed): the writer does not stay stuck.
+    #[tokio::test]
+    async fn a_transaction_left_open_does_not_stop_the_next_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kanect.db");
+        crate::db::connect_and_migrate(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .unwrap();
+        let mut conn = crate::db::open_sqlite_writer(&path).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let send = NewMessage {
+            sender_id: 1,
+            sender_name: "amy".into(),
+            target: Target::Conversation(1),
+            body: "hello".into(),
+            client_id: "c-0001".into(),
+            reply_to: None,
+            attachments: Vec::new(),
+            session_id: "no-such-session".into(),
+        };
+        let (answers, events, _) = store(&mut conn, &[&send], &Directs::new())
+            .unwrap()
+            .expect("a plain batch");
+        // No such session: refused, nothing logged — and the batch ran.
+        assert!(matches!(
+            answers[..],
+            [Err(crate::error::AppError::Unauthorized { .. })]
+        ));
+        assert!(events.is_empty());
+        assert!(conn.is_autocommit());
+    }
 }
