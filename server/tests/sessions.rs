@@ -85,6 +85,51 @@ async fn a_send_over_a_logged_out_socket_is_never_stored() {
     assert_eq!(messages_between(&nemo, "dora").await, 0);
 }
 
+/// The same into a room: a plain send, which on SQLite the writer stores
+/// on its own connection (`chat::writer::sqlite`), not through the pool.
+#[tokio::test]
+async fn a_send_into_a_room_over_a_logged_out_socket_is_never_stored() {
+    let app = spawn_app().await;
+    let (dora, _nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let room = common::ok(
+        &dora,
+        "rooms_create",
+        &[("name", "ops"), ("members", "nemo")],
+    )
+    .await;
+    let mut ws = dora.socket(None).await;
+    let id = dora.id().await;
+    app::auth::session_store::end_sessions_of(&app.db, id as i32)
+        .await
+        .unwrap();
+    let frame = json!({"type": "send", "conversation_id": room["id"], "body": "ghost", "client_id": cid(3)});
+    use futures::SinkExt;
+    let _ = ws
+        .ws
+        .send(tokio_tungstenite::tungstenite::Message::Text(
+            frame.to_string().into(),
+        ))
+        .await;
+    let answer = ws
+        .next_matching(|e| e["type"] != "heartbeat" && e["type"] != "presence")
+        .await;
+    match answer["type"].as_str() {
+        Some("send_failed") => assert_eq!(answer["error"]["kind"], "unauthorized", "{answer}"),
+        Some("signed_out") => {}
+        other => panic!("unexpected answer {other:?}: {answer}"),
+    }
+    let stored = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM messages WHERE body = 'ghost'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.try_get::<i64>("", "n").unwrap(), 0);
+}
+
 #[tokio::test]
 async fn ending_sessions_elsewhere_closes_sockets_within_seconds() {
     let app = spawn_app().await;

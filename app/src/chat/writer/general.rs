@@ -15,7 +15,9 @@ use sea_orm::{
     EntityTrait, QueryFilter, Set, TryInsertResult,
 };
 
-use super::{Directs, NewMessage, Stored, Target, markers_sql, names_of, session_ended};
+use super::{
+    Directs, NewMessage, Stored, Target, markers_sql, names_of, refuse_ended, sessions_of,
+};
 use crate::{
     auth::session_store::live_among,
     chat::{
@@ -40,13 +42,8 @@ pub(super) async fn store(
     known_directs: &Directs,
 ) -> Result<Stored, DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    let live = live_among(&txn, batch.iter().map(|m| m.session_id.clone())).await?;
-    let mut refused: HashMap<usize, AppError> = HashMap::new();
-    for (i, m) in batch.iter().enumerate() {
-        if !live.contains(&m.session_id) {
-            refused.insert(i, session_ended());
-        }
-    }
+    let live = live_among(&txn, sessions_of(batch)).await?;
+    let mut refused = refuse_ended(batch, &live);
     let mut events = Vec::new();
     let (conversations, seen) =
         resolve_targets(&txn, batch, known_directs, &mut refused, &mut events).await?;
@@ -345,10 +342,7 @@ async fn resolve_targets(
         .iter()
         .enumerate()
         .filter(|(i, _)| !refused.contains_key(i))
-        .filter_map(|(_, m)| match m.target {
-            Target::Person(p) => Some((m.sender_id.min(p), m.sender_id.max(p))),
-            Target::Conversation(_) => None,
-        })
+        .filter_map(|(_, m)| m.direct_pair())
         .collect();
     let missing: HashSet<(i32, i32)> = pairs
         .iter()
@@ -357,22 +351,15 @@ async fn resolve_targets(
         .collect();
     let seen = directory::open_directs(txn, &missing, events).await?;
     let directs = |pair: &(i32, i32)| known.get(pair).or_else(|| seen.get(pair)).copied();
-    let wanted: Vec<(i32, i32)> = batch
-        .iter()
-        .filter_map(|m| match m.target {
-            Target::Conversation(c) => Some((c, m.sender_id)),
-            Target::Person(_) => None,
-        })
-        .collect();
+    let wanted: Vec<(i32, i32)> = batch.iter().filter_map(|m| m.membership()).collect();
     let allowed = directory::sendable(txn, &wanted).await?;
     for (i, m) in batch.iter().enumerate() {
         if refused.contains_key(&i) {
             continue;
         }
         match m.target {
-            Target::Person(p) => {
-                let pair = (m.sender_id.min(p), m.sender_id.max(p));
-                if let Some(c) = directs(&pair) {
+            Target::Person(_) => {
+                if let Some(c) = m.direct_pair().and_then(|pair| directs(&pair)) {
                     resolved.insert((m.sender_id, m.target), c);
                 }
             }

@@ -33,7 +33,10 @@
 mod general;
 mod sqlite;
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::{mpsc, oneshot};
@@ -69,6 +72,26 @@ pub struct NewMessage {
     pub attachments: Vec<String>,
     /// The session the sender is acting under.
     pub session_id: String,
+}
+
+impl NewMessage {
+    /// For a send to a person: the pair of ids (smaller first) that keys
+    /// their direct conversation.
+    fn direct_pair(&self) -> Option<(i32, i32)> {
+        match self.target {
+            Target::Person(p) => Some((self.sender_id.min(p), self.sender_id.max(p))),
+            Target::Conversation(_) => None,
+        }
+    }
+
+    /// For a send to a conversation: the membership that allows it,
+    /// `(conversation, sender)`.
+    fn membership(&self) -> Option<(i32, i32)> {
+        match self.target {
+            Target::Conversation(c) => Some((c, self.sender_id)),
+            Target::Person(_) => None,
+        }
+    }
 }
 
 struct Job {
@@ -236,10 +259,24 @@ fn finish(
     }
 }
 
-fn session_ended() -> AppError {
-    AppError::Unauthorized {
-        message: "Your session has ended. Please log in again.".into(),
-    }
+/// The sessions a batch's sends came under, each once.
+fn sessions_of(batch: &[&NewMessage]) -> HashSet<String> {
+    batch.iter().map(|m| m.session_id.clone()).collect()
+}
+
+/// The refusals of the sends whose session is not among `live`, by index.
+fn refuse_ended(batch: &[&NewMessage], live: &HashSet<String>) -> HashMap<usize, AppError> {
+    batch
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !live.contains(&m.session_id))
+        .map(|(i, _)| {
+            let ended = AppError::Unauthorized {
+                message: "Your session has ended. Please log in again.".into(),
+            };
+            (i, ended)
+        })
+        .collect()
 }
 
 /// The sender names of a batch, by sender id.

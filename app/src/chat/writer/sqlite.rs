@@ -16,7 +16,9 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{Connection, TransactionBehavior, params};
 use sea_orm::{DbBackend, DbErr, QueryTrait, Statement};
 
-use super::{Directs, NewMessage, Stored, Target, markers_sql, names_of, session_ended};
+use super::{
+    Directs, NewMessage, Stored, Target, markers_sql, names_of, refuse_ended, sessions_of,
+};
 use crate::{
     auth::session_store::live_among_query,
     chat::{directory, format, history::to_message, mentions, model::Event, model::Message},
@@ -50,17 +52,12 @@ pub(super) fn store(
 
     let live: HashSet<String> = rows(
         &txn,
-        &live_among_query(batch.iter().map(|m| m.session_id.clone())).build(DbBackend::Sqlite),
+        &live_among_query(sessions_of(batch)).build(DbBackend::Sqlite),
         |r| r.get(0),
     )?
     .into_iter()
     .collect();
-    let mut refused: HashMap<usize, AppError> = HashMap::new();
-    for (i, m) in batch.iter().enumerate() {
-        if !live.contains(&m.session_id) {
-            refused.insert(i, session_ended());
-        }
-    }
+    let mut refused = refuse_ended(batch, &live);
     let allowed = sendable(&txn, batch)?;
 
     let now = now_millis();
@@ -80,7 +77,10 @@ pub(super) fn store(
                 continue;
             }
             let conversation_id = match m.target {
-                Target::Person(p) => directs[&pair(m.sender_id, p)],
+                Target::Person(_) => match m.direct_pair().and_then(|pair| directs.get(&pair)) {
+                    Some(&c) => c,
+                    None => return Ok(None),
+                },
                 Target::Conversation(c) => match allowed.get(&(c, m.sender_id)) {
                     Some(Ok(())) => c,
                     Some(Err(why)) => {
@@ -160,26 +160,18 @@ fn is_plain(m: &NewMessage, directs: &Directs) -> bool {
     m.reply_to.is_none()
         && m.attachments.is_empty()
         && match m.target {
-            Target::Person(p) => directs.contains_key(&pair(m.sender_id, p)),
+            Target::Person(_) => m
+                .direct_pair()
+                .is_some_and(|pair| directs.contains_key(&pair)),
             Target::Conversation(_) => true,
         }
         && mentions::names(&m.body).is_empty()
 }
 
-fn pair(a: i32, b: i32) -> (i32, i32) {
-    (a.min(b), a.max(b))
-}
-
 /// `directory::sendable` for the batch's sends to conversations, with its
 /// own queries.
 fn sendable(conn: &Connection, batch: &[&NewMessage]) -> Result<directory::Sendable, DbErr> {
-    let wanted: Vec<(i32, i32)> = batch
-        .iter()
-        .filter_map(|m| match m.target {
-            Target::Conversation(c) => Some((c, m.sender_id)),
-            Target::Person(_) => None,
-        })
-        .collect();
+    let wanted: Vec<(i32, i32)> = batch.iter().filter_map(|m| m.membership()).collect();
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
