@@ -36,6 +36,10 @@ pub struct Metrics {
     /// Writer batches committed, by `way`: `direct` (SQLite, on the
     /// writer's own connection) or `general` (through SeaORM's pool).
     pub writer_batches: Family<Labels, Counter>,
+    /// SQLite WAL checkpoints for the writer's connection, by `by`:
+    /// `checkpointer` (its own thread) or `writer` (inline, the WAL having
+    /// grown far past the checkpointer).
+    pub checkpoints: Family<Labels, Counter>,
     /// Waiting to begin a write transaction (a pool connection, and on
     /// SQLite the write lock).
     pub db_write_wait_seconds: Histogram,
@@ -100,6 +104,11 @@ pub fn writer_batch(way: &'static str) {
         .inc();
 }
 
+/// Counts one WAL checkpoint run `by` the `checkpointer` or the `writer`.
+pub fn checkpoint(by: &'static str) {
+    metrics().checkpoints.get_or_create(&vec![("by", by)]).inc();
+}
+
 /// What a node reports about its state at the moment of a scrape.
 pub struct Now {
     pub sockets: usize,
@@ -130,6 +139,7 @@ impl Metrics {
             send_commit_seconds: latency(),
             writer_batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
             writer_batches: Family::default(),
+            checkpoints: Family::default(),
             db_write_wait_seconds: latency(),
             commit_delivery_seconds: latency(),
             events_from_log: Counter::default(),
@@ -169,6 +179,11 @@ impl Metrics {
             "writer_batches",
             "Writer batches committed, by way (direct: SQLite on the writer's own connection; general: through the pool)",
             m.writer_batches.clone(),
+        );
+        r.register(
+            "sqlite_checkpoints",
+            "WAL checkpoints for the writer's SQLite connection, by who ran them (checkpointer: its own thread; writer: inline, far behind)",
+            m.checkpoints.clone(),
         );
         r.register(
             "db_write_wait_seconds",

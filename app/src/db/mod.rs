@@ -3,6 +3,7 @@
 //! Server-only. Every query elsewhere takes `&DatabaseConnection` explicitly;
 //! there is no global pool.
 
+pub mod checkpoint;
 pub mod entities;
 pub mod migration;
 

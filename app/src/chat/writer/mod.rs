@@ -27,7 +27,8 @@
 //!   Any other batch, or one that meets a retried send, takes the general
 //!   way instead (the direct attempt is rolled back first).
 //!
-//! On SQLite the writer runs on a thread of its own (`kanect-writer`); on
+//! On SQLite the writer runs on a thread of its own (`kanect-writer`), and
+//! its connection's WAL checkpoints run on another (`db::checkpoint`); on
 //! PostgreSQL it is a task.
 
 mod general;
@@ -42,7 +43,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::{mpsc, oneshot};
 
 use super::model::Message;
-use crate::{error::AppError, events::log, live::Live};
+use crate::{db::checkpoint::Checkpointer, error::AppError, events::log, live::Live};
 
 pub const MAX_BATCH: usize = 512;
 const QUEUE: usize = 8_192;
@@ -191,6 +192,13 @@ fn run_on_thread(
             None
         }
     };
+    let checkpointer = own.as_ref().and_then(|conn| {
+        Checkpointer::attach(conn, path, crate::db::open_sqlite_writer)
+            .inspect_err(|e| {
+                tracing::warn!(error = %e, "no checkpoint thread; the writer checkpoints itself");
+            })
+            .ok()
+    });
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut directs = Directs::new();
     while let Some(job) = rx.blocking_recv() {
@@ -209,6 +217,9 @@ fn run_on_thread(
         let stored = match direct {
             Ok(Some(stored)) => {
                 crate::metrics::writer_batch("direct");
+                if let Some(checkpointer) = &checkpointer {
+                    checkpointer.after_commit();
+                }
                 Ok(stored)
             }
             Ok(None) => {

@@ -12,6 +12,7 @@ mod m20261126_000009_create_mentions;
 mod m20261126_000010_edit_and_delete_messages;
 mod m20261127_000011_replies_reactions_privacy;
 mod m20261127_000012_create_uploads;
+mod m20261127_000013_drop_messages_by_sender;
 
 use sea_orm_migration::prelude::*;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_edit_and_delete_messages::Migration),
             Box::new(m20261127_000011_replies_reactions_privacy::Migration),
             Box::new(m20261127_000012_create_uploads::Migration),
+            Box::new(m20261127_000013_drop_messages_by_sender::Migration),
         ]
     }
 }
