@@ -7,7 +7,7 @@
 //! every send waits on: the copy and the database file's fsync would sit in
 //! the middle of the sends' commits. So the writer's connection reports the
 //! WAL's size after each of its commits instead (a WAL hook, `attach`), and
-//! past `WAKE_PAGES` the writer wakes a thread of its own
+//! each time it has grown by `WAKE_PAGES` the writer wakes a thread of its own
 //! (`kanect-checkpoint`, `Checkpointer`), which runs a passive checkpoint on
 //! its own connection while the writer goes on committing. A passive
 //! checkpoint never waits for a reader or a writer; the next write after a
@@ -57,6 +57,8 @@ pub struct Checkpointer {
     wake: SyncSender<()>,
     done: Arc<Done>,
     thread: std::thread::JoinHandle<()>,
+    /// The WAL's size at the last wake-up (pages).
+    woken_at: Cell<i32>,
 }
 
 /// Checkpoints completed by the thread, to wait on.
@@ -85,7 +87,12 @@ impl Checkpointer {
             .map_err(|e| format!("the checkpoint thread: {e}"))?;
         // Replaces SQLite's automatic checkpoint on this connection.
         conn.wal_hook(Some(after_commit_hook));
-        Ok(Self { wake, done, thread })
+        Ok(Self {
+            wake,
+            done,
+            thread,
+            woken_at: Cell::new(0),
+        })
     }
 
     /// Checkpoints the thread has completed so far.
@@ -114,9 +121,12 @@ impl Checkpointer {
     }
 
     /// Call after each commit on the hooked connection, from its thread:
-    /// wakes the checkpointer when the WAL has grown past `WAKE_PAGES`.
+    /// wakes the checkpointer each time the WAL has grown by `WAKE_PAGES`
+    /// since the last wake-up (or since it started over).
     pub fn after_commit(&self) {
-        if WAL_PAGES.with(Cell::get) < WAKE_PAGES {
+        let (wake, woken_at) = wake_at(WAL_PAGES.with(Cell::get), self.woken_at.get());
+        self.woken_at.set(woken_at);
+        if !wake {
             return;
         }
         match self.wake.try_send(()) {
@@ -127,6 +137,18 @@ impl Checkpointer {
                 tracing::error!("the checkpoint thread stopped; the writer checkpoints itself");
             }
         }
+    }
+}
+
+/// Whether a WAL of `pages` wakes the checkpointer, last woken at
+/// `woken_at` pages, and the size to remember. A WAL smaller than at the
+/// last wake-up has started over.
+fn wake_at(pages: i32, woken_at: i32) -> (bool, i32) {
+    let woken_at = if pages < woken_at { 0 } else { woken_at };
+    if pages - woken_at >= WAKE_PAGES {
+        (true, pages)
+    } else {
+        (false, woken_at)
     }
 }
 
@@ -173,7 +195,7 @@ pub fn passive(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
 mod tests {
     use std::{path::Path, time::Duration};
 
-    use super::{Checkpointer, INLINE_PAGES, WAKE_PAGES, passive};
+    use super::{Checkpointer, INLINE_PAGES, WAKE_PAGES, passive, wake_at};
     use crate::db::open_sqlite_writer;
 
     /// A WAL database at `path` with one table, and the writer's connection
@@ -258,5 +280,19 @@ mod tests {
             "the WAL started over after {INLINE_PAGES} pages: {wal} bytes"
         );
         assert_eq!(checkpointer.stop(), 0);
+    }
+
+    /// One wake-up per `WAKE_PAGES` of growth, not one per commit past it;
+    /// a WAL that started over counts from its beginning.
+    #[test]
+    fn the_checkpointer_is_woken_once_per_wake_pages_of_growth() {
+        assert_eq!(wake_at(999, 0), (false, 0));
+        assert_eq!(wake_at(1_000, 0), (true, 1_000));
+        assert_eq!(wake_at(1_030, 1_000), (false, 1_000));
+        assert_eq!(wake_at(1_999, 1_000), (false, 1_000));
+        assert_eq!(wake_at(2_000, 1_000), (true, 2_000));
+        // Started over: 40 pages is less than at the last wake-up.
+        assert_eq!(wake_at(40, 2_000), (false, 0));
+        assert_eq!(wake_at(1_040, 0), (true, 1_040));
     }
 }
