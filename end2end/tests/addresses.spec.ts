@@ -4,15 +4,35 @@
 // also fetches the conversation's chunk before the page hydrates. The log-in
 // page is lazily loaded too: it fetches its chunk, and the chat view it leads
 // to needs nothing more.
+import type { Response } from '@playwright/test';
 import { expect, Page, test } from './fixtures';
 import { PASSWORD, hydrated, person, say } from './helpers';
 
 /** The `/pkg/` files the page fetches while `load` runs. */
 async function fetchedAssets(page: Page, load: () => Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const record = (res: { url(): string }) => {
+  return (await fetchedAssetsWhy(page, load)).map((f) => f.file);
+}
+
+/** A fetched `/pkg/` file, and what asked for it: the frame's address, and
+ *  the browser's `Sec-Purpose` when it fetched speculatively. */
+interface Fetched {
+  file: string;
+  frame: string;
+  purpose: string;
+}
+
+/** The `/pkg/` files the page fetches while `load` runs, with what asked. */
+async function fetchedAssetsWhy(page: Page, load: () => Promise<void>): Promise<Fetched[]> {
+  const seen: Fetched[] = [];
+  const record = (res: Response) => {
     const path = new URL(res.url()).pathname;
-    if (path.startsWith('/pkg/')) seen.push(path.slice('/pkg/'.length));
+    if (!path.startsWith('/pkg/')) return;
+    const request = res.request();
+    seen.push({
+      file: path.slice('/pkg/'.length),
+      frame: request.frame().url(),
+      purpose: request.headers()['sec-purpose'] ?? '',
+    });
   };
   page.on('response', record);
   await load();
@@ -46,13 +66,19 @@ test('the first load of / fetches the main bundle only; a conversation fetches i
   const bob = await person(browser, 'bob');
   // A fresh context: nothing cached.
   const page = await (await browser.newContext({ storageState: await amy.page.context().storageState() })).newPage();
-  const atRoot = await fetchedAssets(page, async () => {
+  const atRoot = await fetchedAssetsWhy(page, async () => {
     await page.goto('/');
     await hydrated(page);
   });
-  expect(atRoot.filter((f) => f.endsWith('.wasm')), 'only the main wasm').toEqual([
-    expect.stringMatching(/^kanect\.[A-Za-z0-9_-]+\.wasm$/),
-  ]);
+  const wasm = atRoot.filter((f) => f.file.endsWith('.wasm'));
+  // On failure, say who asked for each file (the page's own code, at which
+  // address, or the browser speculatively).
+  expect(
+    wasm.map((f) => f.file),
+    `only the main wasm; fetched: ${JSON.stringify(wasm)}; the page's preload links: ${JSON.stringify(
+      await page.locator('link[rel="preload"], link[rel="modulepreload"]').evaluateAll((ls) => ls.map((l) => l.getAttribute('href'))),
+    )}`,
+  ).toEqual([expect.stringMatching(/^kanect\.[A-Za-z0-9_-]+\.wasm$/)]);
   // Pointing at the sidebar fetches the conversation's code ahead of the click.
   const onHover = await fetchedAssets(page, async () => {
     const chunk = page.waitForResponse((res) => /\/pkg\/split_[^/]*conversation[^/]*\.wasm$/.test(res.url()));
