@@ -13,7 +13,7 @@ use tower_sessions::Session;
 
 use crate::{
     auth::{signup_limit::SignupLimiter, throttle::LoginThrottle},
-    chat::{peers::PeerCache, sending::SendLimiter, writer::Writer},
+    chat::{peers::PeerCache, senders::SenderCache, sending::SendLimiter, writer::Writer},
     error::AppError,
     files::Files,
     live::Live,
@@ -31,6 +31,7 @@ pub struct AppState {
     pub writer: Writer,
     pub send_limiter: Arc<SendLimiter>,
     pub peers: Arc<PeerCache>,
+    pub senders: Arc<SenderCache>,
     pub files: Arc<Files>,
 }
 

@@ -151,6 +151,7 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
         writer: Writer::start(db.clone(), live.clone()),
         send_limiter: Arc::new(SendLimiter::new(settings.send_limit_per_10s)),
         peers: Arc::default(),
+        senders: Arc::default(),
         live,
         leptos_options: leptos,
         db: db.clone(),

@@ -53,27 +53,28 @@ async fn logging_out_closes_that_sessions_socket_and_no_other() {
     );
 }
 
-#[tokio::test]
-async fn a_send_over_a_logged_out_socket_is_never_stored() {
-    let app = spawn_app().await;
-    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
-    let mut ws = dora.socket(None).await;
-    // End the session in the database only (as another node or the command
-    // line would), then send at once, before any watch could close the socket.
-    let id = dora.id().await;
+/// Ends every session of `user` in the database only (as another node or the
+/// command line would), then at once, before any watch could close the
+/// socket, sends `frame` over the socket `user` opened before. Either the
+/// writer refuses it (the session is gone when it commits) or the socket is
+/// closed first; the answer is returned.
+async fn send_after_logout(
+    app: &TestApp,
+    user: &Client,
+    frame: serde_json::Value,
+) -> serde_json::Value {
+    use futures::SinkExt;
+    let mut ws = user.socket(None).await;
+    let id = user.id().await;
     app::auth::session_store::end_sessions_of(&app.db, id as i32)
         .await
         .unwrap();
-    let frame = json!({"type": "send", "to": "nemo", "body": "ghost", "client_id": cid(2)});
-    use futures::SinkExt;
     let _ = ws
         .ws
         .send(tokio_tungstenite::tungstenite::Message::Text(
             frame.to_string().into(),
         ))
         .await;
-    // Either the writer refuses it (the session is gone when it commits) or
-    // the socket is closed first; never is it stored.
     let answer = ws
         .next_matching(|e| e["type"] != "heartbeat" && e["type"] != "presence")
         .await;
@@ -82,7 +83,31 @@ async fn a_send_over_a_logged_out_socket_is_never_stored() {
         Some("signed_out") => {}
         other => panic!("unexpected answer {other:?}: {answer}"),
     }
+    answer
+}
+
+/// How many stored messages have `body`.
+async fn stored_with_body(app: &TestApp, body: &str) -> i64 {
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM messages WHERE body = '{body}'"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+#[tokio::test]
+async fn a_send_over_a_logged_out_socket_is_never_stored() {
+    let app = spawn_app().await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    let frame = json!({"type": "send", "to": "nemo", "body": "ghost", "client_id": cid(2)});
+    send_after_logout(&app, &dora, frame).await;
     assert_eq!(messages_between(&nemo, "dora").await, 0);
+    assert_eq!(stored_with_body(&app, "ghost").await, 0);
 }
 
 /// The same into a room: a plain send, which on SQLite the writer stores
@@ -97,37 +122,55 @@ async fn a_send_into_a_room_over_a_logged_out_socket_is_never_stored() {
         &[("name", "ops"), ("members", "nemo")],
     )
     .await;
-    let mut ws = dora.socket(None).await;
+    let frame = json!({"type": "send", "conversation_id": room["id"], "body": "ghost", "client_id": cid(3)});
+    send_after_logout(&app, &dora, frame).await;
+    assert_eq!(stored_with_body(&app, "ghost").await, 0);
+}
+
+/// The `send` server function remembers its sender by session
+/// (`chat::senders`); a session that ended or expired since is still refused
+/// by the writer, never stored, and then forgotten.
+#[tokio::test]
+async fn an_http_send_from_a_remembered_sender_whose_session_ended_is_never_stored() {
+    let app = spawn_app().await;
+    let (dora, nemo) = (user(&app, "dora").await, user(&app, "nemo").await);
+    assert_eq!(
+        dora.send("nemo", "first", &cid(4)).await.status,
+        StatusCode::OK
+    );
+    // Ended in the database only, as another node or the command line would.
     let id = dora.id().await;
     app::auth::session_store::end_sessions_of(&app.db, id as i32)
         .await
         .unwrap();
-    let frame = json!({"type": "send", "conversation_id": room["id"], "body": "ghost", "client_id": cid(3)});
-    use futures::SinkExt;
-    let _ = ws
-        .ws
-        .send(tokio_tungstenite::tungstenite::Message::Text(
-            frame.to_string().into(),
-        ))
-        .await;
-    let answer = ws
-        .next_matching(|e| e["type"] != "heartbeat" && e["type"] != "presence")
-        .await;
-    match answer["type"].as_str() {
-        Some("send_failed") => assert_eq!(answer["error"]["kind"], "unauthorized", "{answer}"),
-        Some("signed_out") => {}
-        other => panic!("unexpected answer {other:?}: {answer}"),
+    // Remembered: the writer refuses it, as it stores nothing for an ended
+    // session. Then forgotten: the next send reads the session and finds none.
+    let expected = [
+        "Your session has ended. Please log in again.",
+        "Please log in.",
+    ];
+    for (n, message) in expected.into_iter().enumerate() {
+        let refused = dora.send("nemo", "ghost", &cid(5 + n)).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(refused.json()["message"], message, "{}", refused.json());
     }
-    let stored = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM messages WHERE body = 'ghost'",
-        ))
+    assert_eq!(stored_with_body(&app, "ghost").await, 0);
+
+    // Expired rather than ended: the same.
+    assert_eq!(
+        nemo.send("dora", "second", &cid(7)).await.status,
+        StatusCode::OK
+    );
+    app.db
+        .execute_unprepared("UPDATE sessions SET expires_at = 1")
         .await
-        .unwrap()
         .unwrap();
-    assert_eq!(stored.try_get::<i64>("", "n").unwrap(), 0);
+    let refused = nemo.send("dora", "ghost", &cid(8)).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.json()["message"], expected[0], "{}", refused.json());
+    assert_eq!(stored_with_body(&app, "ghost").await, 0);
+    assert_eq!(stored_with_body(&app, "first").await, 1);
+    assert_eq!(stored_with_body(&app, "second").await, 1);
 }
 
 #[tokio::test]

@@ -1,5 +1,7 @@
 //! Chat server functions: thin adapters from HTTP to `chat::server`. Each
-//! authorises at its top (a logged-in, active user) before anything else.
+//! authorises at its top (a logged-in, active user) before anything else;
+//! `send` takes its sender from `chat::senders` (the writer re-checks the
+//! session when it stores the message).
 
 use leptos::prelude::*;
 
@@ -9,21 +11,10 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 pub(crate) async fn caller() -> Result<(crate::state::AppState, crate::auth::CurrentUser), AppError>
 {
-    caller_in_session().await.map(|(state, me, _)| (state, me))
-}
-
-/// The caller, and the id of the session they act under (sends are bound to it).
-#[cfg(feature = "ssr")]
-async fn caller_in_session()
--> Result<(crate::state::AppState, crate::auth::CurrentUser, String), AppError> {
     let state = crate::state::app_state()?;
     let session = crate::state::request_session().await?;
     let me = crate::auth::server::require_user(&state.db, &session).await?;
-    let id = session
-        .id()
-        .map(|id| id.to_string())
-        .ok_or_else(AppError::unauthorized)?;
-    Ok((state, me, id))
+    Ok((state, me))
 }
 
 /// Everyone else, with presence and unread counts, in People-panel order.
@@ -86,12 +77,17 @@ pub async fn send_message(
     #[server(default)] attachments: String,
 ) -> Result<Message, AppError> {
     use crate::{
-        chat::sending::{self, Draft, SendPath, SendTo},
+        chat::{
+            senders,
+            sending::{self, Draft, SendPath, SendTo},
+        },
         error::reply,
     };
     reply(
         async {
-            let (state, me, session) = caller_in_session().await?;
+            let state = crate::state::app_state()?;
+            let session = crate::state::request_session().await?;
+            let (me, session) = senders::sender(&state.db, &state.senders, &session).await?;
             let path = SendPath {
                 db: &state.db,
                 writer: &state.writer,
@@ -109,7 +105,11 @@ pub async fn send_message(
                 reply_to,
                 attachments: &attachments,
             };
-            sending::send(path, &me, &session, to, draft).await
+            let sent = sending::send(path, &me, &session, to, draft).await;
+            if matches!(sent, Err(AppError::Unauthorized { .. })) {
+                state.senders.forget(&session);
+            }
+            sent
         }
         .await,
     )

@@ -13,7 +13,9 @@
 //!   authors editing and deleting their messages; `directory` (ssr):
 //!   conversations and memberships, authorisation by membership; `writer`
 //!   (ssr): group commit; `peers` (ssr): recipients remembered for a few
-//!   seconds; `socket` (ssr): the `/ws` endpoint speaking `model::Event`.
+//!   seconds; `senders` (ssr): the `send` function's callers remembered by
+//!   session (the writer re-checks the session); `remembered` (ssr): the
+//!   short-lived map both use; `socket` (ssr): the `/ws` endpoint speaking `model::Event`.
 //! - `mentions`: where `@name` mentions are in a body (shared); `mention_store`
 //!   (ssr): resolving, recording and reading them.
 //! - `badge`: the sidebar's unread marks by notification level; `alerts`: the
@@ -61,9 +63,13 @@ pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod reactions;
 #[cfg(feature = "ssr")]
+pub mod remembered;
+#[cfg(feature = "ssr")]
 pub mod replies;
 #[cfg(feature = "ssr")]
 pub mod rooms;
+#[cfg(feature = "ssr")]
+pub mod senders;
 #[cfg(feature = "ssr")]
 pub mod sending;
 #[cfg(feature = "ssr")]

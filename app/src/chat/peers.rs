@@ -5,11 +5,9 @@
 //! deactivates someone; a change made by another process (the command line)
 //! is seen within `TTL`.
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use std::time::Duration;
+
+use super::remembered::Remembered;
 
 pub const TTL: Duration = Duration::from_secs(5);
 /// More distinct recipients than this within `TTL` start the map afresh.
@@ -22,62 +20,11 @@ pub struct Peer {
     pub is_active: bool,
 }
 
-#[derive(Default)]
-pub struct PeerCache {
-    by_key: Mutex<HashMap<String, (Peer, Instant)>>,
-}
+/// Recipients by case-folded username.
+pub type PeerCache = Remembered<Peer>;
 
-impl PeerCache {
-    /// The cached peer for a case-folded username, if fresh.
-    pub fn get(&self, key: &str, now: Instant) -> Option<Peer> {
-        let map = self.by_key.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(key)
-            .filter(|(_, at)| now.duration_since(*at) < TTL)
-            .map(|(p, _)| p.clone())
-    }
-
-    pub fn put(&self, key: String, peer: Peer, now: Instant) {
-        let mut map = self.by_key.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
-        }
-        map.insert(key, (peer, now));
-    }
-
-    /// Forgets everyone (after an account's status changed).
-    pub fn clear(&self) {
-        self.by_key
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn entries_expire_and_can_be_cleared() {
-        let cache = PeerCache::default();
-        let t0 = Instant::now();
-        let dora = Peer {
-            id: 7,
-            is_active: true,
-        };
-        cache.put("dora".into(), dora.clone(), t0);
-        assert_eq!(cache.get("dora", t0 + Duration::from_secs(1)), Some(dora));
-        assert_eq!(cache.get("dora", t0 + TTL), None, "stale after the TTL");
-        assert_eq!(cache.get("nemo", t0), None);
-        cache.put(
-            "dora".into(),
-            Peer {
-                id: 7,
-                is_active: true,
-            },
-            t0,
-        );
-        cache.clear();
-        assert_eq!(cache.get("dora", t0), None);
+impl Default for PeerCache {
+    fn default() -> Self {
+        Self::new(TTL, MAX_ENTRIES)
     }
 }
