@@ -20,8 +20,13 @@ use crate::{
     settings::Settings,
 };
 
+/// Cheap to clone (one reference count): axum's middleware and Leptos'
+/// per-request context each take a copy on every request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What `AppState` holds; reached through it (`state.db`).
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
@@ -33,6 +38,20 @@ pub struct AppState {
     pub peers: Arc<PeerCache>,
     pub senders: Arc<SenderCache>,
     pub files: Arc<Files>,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -147,7 +147,7 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
                 source,
             })?,
     };
-    let state = AppState {
+    let state = AppState::new(app::state::Shared {
         writer: Writer::start(db.clone(), live.clone()),
         send_limiter: Arc::new(SendLimiter::new(settings.send_limit_per_10s)),
         peers: Arc::default(),
@@ -177,7 +177,7 @@ pub async fn build(config: Config) -> Result<Server, StartError> {
             settings.upload_types.clone(),
         )),
         settings: settings.clone(),
-    };
+    });
     if let Some(nats) = &nats {
         shared_limits::share(
             nats,
