@@ -29,7 +29,6 @@ use std::{
         Arc, Condvar, Mutex,
         mpsc::{Receiver, SyncSender, TrySendError, sync_channel},
     },
-    time::Duration,
 };
 
 use rusqlite::{
@@ -95,11 +94,6 @@ impl Checkpointer {
         })
     }
 
-    /// Checkpoints the thread has completed so far.
-    pub fn completed(&self) -> u64 {
-        *self.done.count.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Stops the thread after the checkpoints it was woken for; how many it
     /// completed in all.
     pub fn stop(self) -> u64 {
@@ -109,8 +103,9 @@ impl Checkpointer {
     }
 
     /// Waits until more than `seen` checkpoints completed, at most `limit`;
-    /// whether they did.
-    pub fn wait_past(&self, seen: u64, limit: Duration) -> bool {
+    /// whether they did. (For tests: the writer never waits on the thread.)
+    #[cfg(test)]
+    fn wait_past(&self, seen: u64, limit: std::time::Duration) -> bool {
         let count = self.done.count.lock().unwrap_or_else(|e| e.into_inner());
         let (count, _) = self
             .done
