@@ -13,13 +13,20 @@ pub fn PrivacySettings() -> impl IntoView {
     view! {
         <details class="privacy" on:toggle=move |_| opened.set(true)>
             <summary>"Privacy"</summary>
-            {move || opened.get().then(|| Suspend::new(async { super::conversation::lazy::privacy_choices().await }))}
+            {move || opened.get().then(|| Suspend::new(async { choices().await }))}
         </details>
     }
 }
 
+/// The choices' code, a chunk of its own (with `cargo leptos --split`): few
+/// people open this, so the first load does not carry it.
+#[lazy]
+fn choices() -> AnyView {
+    view! { <PrivacyChoices /> }.into_any()
+}
+
 #[component]
-pub fn PrivacyChoices() -> impl IntoView {
+fn PrivacyChoices() -> impl IntoView {
     let chat = use_chat();
     let error = RwSignal::new(None::<String>);
     let save = move |typing: bool, receipts: bool| {

@@ -2,8 +2,9 @@
 //! --split`, separate wasm files fetched when first needed): the panel
 //! itself, as a lazy route (`/dm/:username`, `/rooms/:id`) — so the first
 //! load of `/` carries only the sidebar, and a page served at a conversation
-//! loads its chunk before it hydrates — and, within it, the reaction picker,
-//! the message editor and the privacy settings.
+//! loads its chunk before it hydrates — and, within it, the reaction picker
+//! and the message editor. (The sidebar's privacy choices are a chunk of
+//! their own, in `chat::privacy_ui`.)
 
 use leptos::prelude::*;
 
@@ -27,10 +28,4 @@ pub fn message_editor(
     failed: RwSignal<Option<super::editor::Failed>>,
 ) -> AnyView {
     view! { <super::editor::Editor id=id text=text editing=editing failed=failed /> }.into_any()
-}
-
-/// The privacy settings' choices.
-#[lazy]
-pub fn privacy_choices() -> AnyView {
-    view! { <crate::chat::privacy_ui::PrivacyChoices /> }.into_any()
 }
