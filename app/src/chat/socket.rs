@@ -135,7 +135,7 @@ pub async fn connect(
         .on_upgrade(move |socket| {
             // Shared from the start: the task's state keeps one pointer, not
             // the socket (an async block keeps room for what it captures).
-            serve(Arc::new(state), owner, resume.after, Outlet::new(socket))
+            serve(state, owner, resume.after, Outlet::new(socket))
         })
 }
 
@@ -351,7 +351,7 @@ async fn replay(
 /// of each, the socket included).
 #[allow(clippy::manual_async_fn)] // on purpose: see above
 fn serve(
-    state: Arc<AppState>,
+    state: AppState,
     owner: Owner,
     after: Option<i64>,
     socket: Arc<Outlet>,
