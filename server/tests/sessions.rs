@@ -62,7 +62,7 @@ async fn send_after_logout(
     app: &TestApp,
     user: &Client,
     frame: serde_json::Value,
-) -> serde_json::Value {
+) {
     use futures::SinkExt;
     let mut ws = user.socket(None).await;
     let id = user.id().await;
@@ -83,7 +83,6 @@ async fn send_after_logout(
         Some("signed_out") => {}
         other => panic!("unexpected answer {other:?}: {answer}"),
     }
-    answer
 }
 
 /// How many stored messages have `body`.

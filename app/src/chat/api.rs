@@ -106,10 +106,7 @@ pub async fn send_message(
                 attachments: &attachments,
             };
             let sent = sending::send(path, &me, &session, to, draft).await;
-            if matches!(sent, Err(AppError::Unauthorized { .. })) {
-                state.senders.forget(&session);
-            }
-            sent
+            senders::settle(&state.senders, &session, sent)
         }
         .await,
     )

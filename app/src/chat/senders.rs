@@ -58,3 +58,16 @@ pub async fn sender(
     senders.put(id.clone(), me.clone(), now);
     Ok((me, id))
 }
+
+/// Passes a send's `result` through, forgetting `session`'s sender when the
+/// writer refused it as ended (401): the next send reads the session afresh.
+pub fn settle<T>(
+    senders: &SenderCache,
+    session: &str,
+    result: Result<T, AppError>,
+) -> Result<T, AppError> {
+    if matches!(result, Err(AppError::Unauthorized { .. })) {
+        senders.forget(session);
+    }
+    result
+}
