@@ -1,0 +1,123 @@
+// The hot-reload script (vendor/leptos_hot_reload/src/patch.js) applies the
+// view patches `cargo leptos watch --hot-reload` sends, to pages shaped as
+// Leptos 0.8 renders them on the server. Each test loads such a page, runs
+// the script on a patch as cargo-leptos writes it, and checks what the page
+// shows. scripts/watch-check covers the whole loop, with cargo-leptos.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const script = readFileSync(
+  path.resolve(__dirname, '../../vendor/leptos_hot_reload/src/patch.js'),
+  'utf8',
+);
+
+const open = (id: string) => `<!--hot-reload|${id}|open-->`;
+const close = (id: string) => `<!--hot-reload|${id}|close-->`;
+
+/** The log-in page's view exactly as the server rendered it under `cargo
+ * leptos watch` (2026-11-28; only the ids shortened): a component that shows
+ * nothing (`<!>`), then the card with a form, two field components and a
+ * link component after a text, and the `<!>`s Leptos leaves after dynamic
+ * children. */
+const LOGIN = 'app-src-auth-pages.rs-185';
+const FIELD = 'app-src-auth-pages.rs-58';
+const LINK = 'leptos_router-src-link.rs-148';
+const loginPage = `<main><!--hot-reload|${LOGIN}|open--><!><section aria-labelledby="login-title" class="auth-card"><h1 id="login-title">Log in</h1><form action="/api/login" method="post"><!><!--hot-reload|${FIELD}|open--><div class="field"><label for="f-login">Username or email<!></label><input id="f-login" name="login" type="text" autocomplete="username" required aria-invalid="false" aria-describedby="f-login-error"><!><p id="f-login-error" class="field-error"><!><!></p><!><!></div><!--hot-reload|${FIELD}|close--><!--hot-reload|${FIELD}|open--><div class="field"><label for="f-password">Password<!></label><input id="f-password" name="password" type="password" autocomplete="current-password" required aria-invalid="false" aria-describedby="f-password-error"><!><p id="f-password-error" class="field-error"><!><!></p><!><!></div><!--hot-reload|${FIELD}|close--><button type="submit" class="primary">Log in<!></button><!><!></form><p class="auth-switch">New to Kanect? <!--hot-reload|${LINK}|open--><a href="/signup">Create an account<!></a><!--hot-reload|${LINK}|close--><!><!></p><!><!></section><!><!--hot-reload|${LOGIN}|close--></main>`;
+
+type Action = string | Record<string, unknown>;
+type Patch = { path: number[]; action: Action };
+
+/** Loads `html`, runs the script on `[id, patches]`, and returns the counts
+ * of the `leptos:hot-reload` event it fires. */
+async function patched(page: Page, html: string, views: [string, Patch[]][]) {
+  await page.setContent(`<!doctype html><html><body>${html}</body></html>`);
+  await page.addScriptTag({ content: script });
+  return page.evaluate((json) => {
+    const counts = new Promise((resolve) => {
+      window.addEventListener('leptos:hot-reload', (e) => resolve((e as CustomEvent).detail), { once: true });
+    });
+    (window as unknown as { patch: (json: string) => void }).patch(json);
+    return counts;
+  }, JSON.stringify(views));
+}
+
+test.describe('the hot-reload script', () => {
+  test('changes a text after a child that rendered nothing', async ({ page }) => {
+    const counts = await patched(page, loginPage, [[LOGIN, [{ path: [1, 0, 0], action: { SetText: 'Welcome back' } }]]]);
+    expect(counts).toEqual({ applied: 1, failed: 0 });
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome back');
+    // The rest of the page is as it was.
+    await expect(page.getByRole('button')).toHaveText('Log in');
+    await expect(page.getByRole('link')).toHaveText('Create an account');
+  });
+
+  test('counts a nested view as one child, and a text before it', async ({ page }) => {
+    const counts = await patched(page, loginPage, [[LOGIN, [
+      { path: [1, 2, 0], action: { SetText: 'First time here? ' } },
+      { path: [1, 2], action: { SetAttribute: ['class', 'auth-switch quiet'] } },
+    ]]]);
+    expect(counts).toEqual({ applied: 1, failed: 0 });
+    const switchLine = page.locator('section > p');
+    await expect(switchLine).toHaveText('First time here? Create an account');
+    await expect(switchLine).toHaveClass('auth-switch quiet');
+  });
+
+  test('counts a list of views ended by <!> as one child', async ({ page }) => {
+    const id = 'app-src-people.rs-40';
+    // `<section><h2>..</h2>{list}<p>..</p></section>`: the list's two views
+    // and the `<!>` that ends it are one child, so the p is child 2.
+    const html = `${open(id)}<section><h2>People</h2>`
+      + `${open('item')}<p>ann</p>${close('item')}${open('item')}<p>bob</p>${close('item')}<!>`
+      + `<p>2 people</p></section>${close(id)}`;
+    const counts = await patched(page, html, [[id, [
+      { path: [0, 0], action: { SetText: 'Everyone' } },
+      { path: [2, 0], action: { SetText: 'two people' } },
+    ]]]);
+    expect(counts).toEqual({ applied: 1, failed: 0 });
+    await expect(page.getByRole('heading')).toHaveText('Everyone');
+    await expect(page.locator('p')).toHaveText(['ann', 'bob', 'two people']);
+  });
+
+  test('skips the <!> that only separates two texts', async ({ page }) => {
+    const id = 'app-src-greeting.rs-9';
+    // `<p>"Hello, " {name} "!"</p>`: three children, two of them separated.
+    const html = `${open(id)}<p>Hello, <!>ann<!>!</p>${close(id)}`;
+    const counts = await patched(page, html, [[id, [{ path: [2], action: { SetText: '.' } }]]]);
+    expect(counts).toEqual({ applied: 1, failed: 0 });
+    await expect(page.locator('p')).toHaveText('Hello, ann.');
+  });
+
+  test('patches every rendered instance of a view', async ({ page }) => {
+    // The field component's view, rendered twice in the form.
+    const counts = await patched(page, loginPage, [[FIELD, [
+      { path: [], action: { SetAttribute: ['class', 'field wide'] } },
+      { path: [0, 0], action: { SetText: 'Your ' } },
+    ]]]);
+    expect(counts).toEqual({ applied: 2, failed: 0 });
+    await expect(page.locator('div.field.wide')).toHaveCount(2);
+    await expect(page.locator('label')).toHaveText(['Your ', 'Your ']);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Log in');
+  });
+
+  test('inserts and removes children', async ({ page }) => {
+    const counts = await patched(page, loginPage, [[LOGIN, [
+      { path: [1], action: { InsertChild: { before: 1, child: { Element: { name: 'p', attrs: [['class', 'hint']], children: [{ Html: 'Use your username' }] } } } } },
+      { path: [1], action: { RemoveChild: { at: 3 } } },
+    ]]]);
+    expect(counts).toEqual({ applied: 1, failed: 0 });
+    await expect(page.locator('p.hint')).toHaveText('Use your username');
+    await expect(page.locator('h1 + p.hint')).toHaveCount(1);
+    await expect(page.getByRole('link')).toHaveCount(0);
+  });
+
+  test('leaves the page alone when a path names the wrong kind of node', async ({ page }) => {
+    // [1, 1] is the form, not a text: nothing changes, and the
+    // rebuild's reload will show the edit.
+    const counts = await patched(page, loginPage, [[LOGIN, [{ path: [1, 1], action: { SetText: 'oops' } }]]]);
+    expect(counts).toEqual({ applied: 0, failed: 1 });
+    await expect(page.locator('form')).toBeVisible();
+    await expect(page.locator('body')).not.toContainText('oops');
+  });
+});
