@@ -57,12 +57,8 @@ async fn logging_out_closes_that_sessions_socket_and_no_other() {
 /// command line would), then at once, before any watch could close the
 /// socket, sends `frame` over the socket `user` opened before. Either the
 /// writer refuses it (the session is gone when it commits) or the socket is
-/// closed first; the answer is returned.
-async fn send_after_logout(
-    app: &TestApp,
-    user: &Client,
-    frame: serde_json::Value,
-) {
+/// closed first.
+async fn send_after_logout(app: &TestApp, user: &Client, frame: serde_json::Value) {
     use futures::SinkExt;
     let mut ws = user.socket(None).await;
     let id = user.id().await;

@@ -27,39 +27,41 @@
 //! never stored). Any other frame only counts as a sign of life; frames over
 //! 32 KiB are refused.
 
+mod inbound;
+mod outlet;
+
 use std::{
     net::{IpAddr, SocketAddr},
-    sync::{
-        Arc, Mutex, MutexGuard,
-        atomic::{AtomicUsize, Ordering},
-    },
-    task::{Context, Poll, Waker, ready},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
 use axum::{
     extract::{
         ConnectInfo, Query, State,
-        ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade},
+        ws::{Message as WsMessage, Utf8Bytes, WebSocketUpgrade},
     },
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use futures::{SinkExt, StreamExt, stream::FuturesUnordered};
+use futures::{StreamExt, stream::FuturesUnordered};
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use self::{
+    inbound::{SendFrame, TypingLimit, send_message},
+    outlet::{Outlet, WRITE_TIMEOUT, close_with, finish_stalled, send},
+};
 use super::{
     catch_up::{Missed, missed},
     model::{ClientFrame, Event},
-    sending::{SendPath, SendTo},
 };
 use crate::{
     auth::{CurrentUser, server::current_user, session_store::expiry_of},
     db::now_millis,
     error::AppError,
     events::log,
-    live::hub::{Control, DirectWrite, Frame, Subscription, Written, close},
+    live::hub::{Control, Frame, Subscription, close},
     security::{client_addr, is_same_origin},
     state::AppState,
 };
@@ -70,8 +72,6 @@ fn frame_of(event: &Event) -> Frame {
 
 const PING_EVERY: Duration = Duration::from_secs(20);
 const SILENCE_LIMIT: Duration = Duration::from_secs(50);
-/// A client that does not take a frame within this long is dropped.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// A 4,000-character message, JSON-escaped, fits with room to spare.
 const MAX_CLIENT_FRAME: usize = 32 * 1024;
 /// Sends from one socket waiting for their commit at the same time.
@@ -163,125 +163,6 @@ fn hello(user_id: i32, online: Vec<i32>, cursor: i64) -> Vec<Frame> {
         })
     }));
     frames
-}
-
-/// The socket, shared by its task and the hub, which writes live frames to
-/// it directly when nothing is queued ahead of them (`DirectWrite`). Each
-/// use holds the lock for one poll, never across an await.
-struct Outlet {
-    socket: Mutex<WebSocket>,
-    /// Writes of the socket's task under way: the hub does not write
-    /// meanwhile (its frame would overtake theirs, and its waker would
-    /// replace theirs).
-    own: AtomicUsize,
-}
-
-/// Counts one of the task's own writes for as long as it lives.
-struct OwnWrite<'a>(&'a AtomicUsize);
-
-impl Drop for OwnWrite<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl Outlet {
-    fn new(socket: WebSocket) -> Arc<Self> {
-        Arc::new(Self {
-            socket: Mutex::new(socket),
-            own: AtomicUsize::new(0),
-        })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, WebSocket> {
-        self.socket.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Writes `message` and flushes it.
-    async fn write(&self, message: WsMessage) -> Result<(), axum::Error> {
-        self.own.fetch_add(1, Ordering::SeqCst);
-        let _own = OwnWrite(&self.own);
-        let mut message = Some(message);
-        std::future::poll_fn(|cx| {
-            let mut socket = self.lock();
-            if message.is_some() {
-                ready!(socket.poll_ready_unpin(cx))?;
-                if let Some(m) = message.take() {
-                    socket.start_send_unpin(m)?;
-                }
-            }
-            socket.poll_flush_unpin(cx)
-        })
-        .await
-    }
-
-    /// Finishes writing what a stalled direct write left buffered.
-    async fn flush(&self) -> Result<(), axum::Error> {
-        std::future::poll_fn(|cx| self.lock().poll_flush_unpin(cx)).await
-    }
-
-    async fn recv(&self) -> Option<Result<WsMessage, axum::Error>> {
-        std::future::poll_fn(|cx| self.lock().poll_next_unpin(cx)).await
-    }
-}
-
-impl DirectWrite for Outlet {
-    fn try_write(&self, text: &Utf8Bytes, clear: &dyn Fn() -> bool) -> Written {
-        let Ok(mut socket) = self.socket.try_lock() else {
-            return Written::Declined;
-        };
-        if self.own.load(Ordering::SeqCst) != 0 || !clear() {
-            return Written::Declined;
-        }
-        // Nobody waits on this write: if it cannot finish now, the task is
-        // told to (`Written::Stalled`), with its own waker.
-        let mut cx = Context::from_waker(Waker::noop());
-        match socket.poll_ready_unpin(&mut cx) {
-            Poll::Ready(Ok(())) => {}
-            Poll::Ready(Err(_)) => return Written::Done,
-            Poll::Pending => return Written::Declined,
-        }
-        if socket
-            .start_send_unpin(WsMessage::Text(text.clone()))
-            .is_err()
-        {
-            return Written::Done;
-        }
-        match socket.poll_flush_unpin(&mut cx) {
-            Poll::Ready(_) => Written::Done,
-            Poll::Pending => Written::Stalled,
-        }
-    }
-}
-
-/// Writes one text frame (shared, not copied); false when the socket is
-/// gone or stayed blocked for `WRITE_TIMEOUT`. Most writes finish on their
-/// first poll: only a blocked one arms the timer.
-async fn send(socket: &Outlet, text: &Utf8Bytes) -> bool {
-    let mut write = std::pin::pin!(socket.write(WsMessage::Text(text.clone())));
-    match futures::poll!(write.as_mut()) {
-        std::task::Poll::Ready(done) => done.is_ok(),
-        std::task::Poll::Pending => {
-            matches!(tokio::time::timeout(WRITE_TIMEOUT, write).await, Ok(Ok(())))
-        }
-    }
-}
-
-/// Finishes a direct write that stalled; false when the socket is gone or
-/// stayed blocked for `WRITE_TIMEOUT`.
-async fn finish_stalled(socket: &Outlet) -> bool {
-    matches!(
-        tokio::time::timeout(WRITE_TIMEOUT, socket.flush()).await,
-        Ok(Ok(()))
-    )
-}
-
-async fn close_with(socket: &Outlet, code: u16, reason: &'static str) {
-    let frame = WsMessage::Close(Some(CloseFrame {
-        code,
-        reason: reason.into(),
-    }));
-    let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.write(frame)).await;
 }
 
 /// Registers the socket, then checks its session: an end of the session that
@@ -479,81 +360,10 @@ fn serve(
     }
 }
 
-/// Typing frames a socket may pass on: one per conversation every
-/// `TYPING_EVERY` (the browser sends one every 3 s while its person types);
-/// faster ones are dropped. Remembers a handful of conversations.
-#[derive(Default)]
-struct TypingLimit {
-    last: Vec<(i32, Instant)>,
-}
-
-const TYPING_EVERY: Duration = Duration::from_secs(2);
-
-impl TypingLimit {
-    fn allows(&mut self, conversation_id: i32, now: Instant) -> bool {
-        self.last
-            .retain(|(_, at)| now.duration_since(*at) < TYPING_EVERY);
-        if self.last.iter().any(|(c, _)| *c == conversation_id) || self.last.len() >= 8 {
-            return false;
-        }
-        self.last.push((conversation_id, now));
-        true
-    }
-}
-
 /// The instant `at_ms` (ms since the epoch) falls at, from now.
 fn until(at_ms: i64) -> tokio::time::Instant {
     let wait = u64::try_from(at_ms.saturating_sub(now_millis())).unwrap_or(0);
     tokio::time::Instant::now() + Duration::from_millis(wait)
-}
-
-/// Stores one message sent over the socket and returns the answer frame.
-/// A `send` frame's contents.
-struct SendFrame {
-    to: Option<String>,
-    conversation_id: Option<i32>,
-    body: String,
-    client_id: String,
-    reply_to: Option<i64>,
-    attachments: Vec<String>,
-}
-
-async fn send_message(state: AppState, owner: Owner, frame: SendFrame) -> Frame {
-    let SendFrame {
-        to,
-        conversation_id,
-        body,
-        client_id,
-        reply_to,
-        attachments,
-    } = frame;
-    let path = SendPath {
-        db: &state.db,
-        writer: &state.writer,
-        peers: &state.peers,
-        limiter: &state.send_limiter,
-    };
-    let target = match (conversation_id, to.as_deref()) {
-        (Some(id), _) => Some(SendTo::Conversation(id)),
-        (None, Some(name)) => Some(SendTo::Person(name)),
-        (None, None) => None,
-    };
-    let result = match target {
-        Some(target) => {
-            let draft = super::sending::Draft {
-                body: &body,
-                client_id: &client_id,
-                reply_to,
-                attachments: &attachments,
-            };
-            super::sending::send(path, &owner.me, &owner.session, target, draft).await
-        }
-        None => Err(AppError::field("to", "Say who the message is for.")),
-    };
-    frame_of(&match result {
-        Ok(message) => Event::Sent { message },
-        Err(error) => Event::SendFailed { client_id, error },
-    })
 }
 
 #[cfg(test)]
