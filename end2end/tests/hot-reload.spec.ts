@@ -64,6 +64,15 @@ test.describe('the hot-reload script', () => {
     await expect(switchLine).toHaveClass('auth-switch quiet');
   });
 
+  test('changes a text written inside a component\'s tag', async ({ page }) => {
+    // `<A href="/signup">"Create an account"</A>`: cargo-leptos addresses the
+    // text as [.., link, 0, 0, 0]; Leptos renders it inside the link's `<a>`.
+    const counts = await patched(page, loginPage, [[LOGIN, [{ path: [1, 2, 1, 0, 0, 0], action: { SetText: 'Sign up' } }]]]);
+    expect(counts).toEqual({ applied: 1, failed: 0 });
+    await expect(page.getByRole('link')).toHaveText('Sign up');
+    await expect(page.locator('section > p')).toHaveText('New to Kanect? Sign up');
+  });
+
   test('counts a list of views ended by <!> as one child', async ({ page }) => {
     const id = 'app-src-people.rs-40';
     // `<section><h2>..</h2>{list}<p>..</p></section>`: the list's two views

@@ -12,7 +12,9 @@
 // - `<!>` is one child (a component or block that rendered nothing) unless a
 //   text node follows it: then it only separates two texts;
 // - a suspense chunk (`s-…o` to `s-…c`) or a branch (`bo-…` to `bc-…`) is one
-//   child.
+//   child;
+// - what is written inside a component's tag is inside the component's view
+//   (`bodyOf`).
 // A patch is applied only where what its path names has the right kind (text
 // for new text, an element for attributes); when it does not, the page keeps
 // what it shows and the rebuild that follows reloads it. Either way the script
@@ -185,14 +187,36 @@ function patch(json) {
 
   function itemAt(root, path) {
     let item = root;
-    for (const index of path) {
+    for (let i = 0; i < path.length; i += 1) {
+      if (item.kind === "range") {
+        // A component: cargo-leptos addresses what is written inside its
+        // tag as [.., 0, 0, child].
+        if (path[i] !== 0 || path[i + 1] !== 0) {
+          fail(`path ${path} goes into a component`);
+        }
+        item = bodyOf(item);
+        i += 1;
+        continue;
+      }
       const children = childrenOf(item);
-      if (index >= children.length) {
+      if (path[i] >= children.length) {
         fail(`path ${path} leaves the view`);
       }
-      item = children[index];
+      item = children[path[i]];
     }
     return item;
+  }
+
+  // Where a component rendered what was written inside its tag: Leptos 0.8
+  // puts it inside the component's own view. Taken as the children of that
+  // view's one element (`<A>` renders `<a>`), else the view's children; the
+  // kind checks catch a component that puts them elsewhere.
+  function bodyOf(range) {
+    const inner = itemsBetween(range.start.nextSibling, range.end);
+    if (inner.length === 1 && inner[0].kind === "element") {
+      return inner[0];
+    }
+    return { kind: "fragment", items: inner };
   }
 
   // The DOM nodes an item spans, in order.
