@@ -73,20 +73,18 @@ test.describe('the hot-reload script', () => {
     await expect(page.locator('section > p')).toHaveText('New to Kanect? Sign up');
   });
 
-  test('counts a list of views ended by <!> as one child', async ({ page }) => {
-    const id = 'app-src-people.rs-40';
-    // `<section><h2>..</h2>{list}<p>..</p></section>`: the list's two views
-    // and the `<!>` that ends it are one child, so the p is child 2.
-    const html = `${open(id)}<section><h2>People</h2>`
-      + `${open('item')}<p>ann</p>${close('item')}${open('item')}<p>bob</p>${close('item')}<!>`
-      + `<p>2 people</p></section>${close(id)}`;
+  test('counts two views of one id in a row as two children', async ({ page }) => {
+    // The sidebar's rooms heading as the server rendered it: two links (one
+    // component, so one view id) and the `<!>`s Leptos leaves after them.
+    const id = 'app-src-chat-rooms_ui-sidebar.rs-76';
+    const LIST = 'app-src-chat-rooms_ui-sidebar.rs-86';
+    const html = `<!--hot-reload|${id}|open--><section aria-label="Rooms" class="rooms"><div class="section-head"><h2>Rooms</h2><!--hot-reload|${LINK}|open--><a href="/rooms" class="section-link">Browse rooms<!----></a><!--hot-reload|${LINK}|close--><!--hot-reload|${LINK}|open--><a href="/rooms/new" class="section-link">New room<!----></a><!--hot-reload|${LINK}|close--><!----><!----></div><!--hot-reload|${LIST}|open--><ul class="people-list room-list"><!----><!----></ul><!--hot-reload|${LIST}|close--><!----><!----></section><!--hot-reload|${id}|close-->`;
     const counts = await patched(page, html, [[id, [
-      { path: [0, 0], action: { SetText: 'Everyone' } },
-      { path: [2, 0], action: { SetText: 'two people' } },
+      { path: [0, 2, 0, 0, 0], action: { SetText: 'Start a room' } },
+      { path: [0, 1, 0, 0, 0], action: { SetText: 'Find rooms' } },
     ]]]);
     expect(counts).toEqual({ applied: 1, failed: 0 });
-    await expect(page.getByRole('heading')).toHaveText('Everyone');
-    await expect(page.locator('p')).toHaveText(['ann', 'bob', 'two people']);
+    await expect(page.getByRole('link')).toHaveText(['Find rooms', 'Start a room']);
   });
 
   test('skips the <!> that only separates two texts', async ({ page }) => {

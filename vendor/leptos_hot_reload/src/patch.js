@@ -8,7 +8,6 @@
 // - an element or a text node is one child;
 // - a nested view (a component's own `view!`) is one child, from its open
 //   comment to its close comment;
-// - several views of one id followed by `<!>` are one child (a list or `<For>`);
 // - `<!>` is one child (a component or block that rendered nothing) unless a
 //   text node follows it: then it only separates two texts;
 // - a suspense chunk (`s-…o` to `s-…c`) or a branch (`bo-…` to `bc-…`) is one
@@ -107,21 +106,13 @@ function patch(json) {
     const data = node.data;
     const view = /^hot-reload\|(.+)\|open$/.exec(data);
     if (view) {
+      // Each view is one child, also several of one id in a row: the same
+      // component twice, or the items of a list. The macro counts a list as
+      // one child, so a patch to a sibling after a list in the same element
+      // is off by the list's length (the kind checks catch most of those;
+      // the reload corrects the rest).
       const id = view[1];
       const end = closing(node, data, `hot-reload|${id}|close`);
-      // Several views of one id ended by `<!>`: one list.
-      let last = end;
-      while (last.nextSibling && last.nextSibling.nodeType === Node.COMMENT_NODE
-        && last.nextSibling.data === data) {
-        last = closing(last.nextSibling, data, `hot-reload|${id}|close`);
-      }
-      const after = last.nextSibling;
-      if (after && after !== stop && isPlaceholder(after)) {
-        items.push({ kind: "range", start: node, end: after });
-        return after.nextSibling;
-      }
-      // Otherwise each view is a child of its own (the same component
-      // several times in a row): this one ends at its own close.
       items.push({ kind: "range", start: node, end });
       return end.nextSibling;
     }
@@ -144,15 +135,6 @@ function patch(json) {
       }
     }
     return node.nextSibling;
-  }
-
-  // `<!>` that stands for a child that rendered nothing (or ends a list).
-  function isPlaceholder(node) {
-    if (node.nodeType !== Node.COMMENT_NODE || node.data !== "") {
-      return false;
-    }
-    const next = node.nextSibling;
-    return !(next && next.nodeType === Node.TEXT_NODE);
   }
 
   // The sibling comment `close` matching the open comment `open` (same data).
