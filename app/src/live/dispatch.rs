@@ -8,6 +8,8 @@
 //! after committing, or — with several nodes — its message was lost), the
 //! missing ids are read from the log. Every socket therefore sees events in
 //! id order, and a client's "last id" always means "everything up to here".
+//! Events that are ready together (a writer's batch) are delivered together
+//! (`Hub::deliver_all`), so a socket gets its frames of them in one write.
 //! With several nodes (`live::nats`) a node also learns the log's current id
 //! once a second (`Work::Committed`), so events whose broker message never
 //! came (the broker down) still arrive, from the log.
@@ -35,6 +37,11 @@ use crate::events::log::{self, Logged};
 
 /// How long a missing id may be outstanding before it is read from the log.
 pub const GAP_WAIT: Duration = Duration::from_millis(250);
+
+/// Events delivered together at most (`Hub::deliver_all`); with
+/// `hub::QUEUE_FRAMES` at twice this, a socket whose task is busy when
+/// a batch comes has room for it.
+const DELIVERY_BATCH: usize = 256;
 
 /// The most ids one read of a gap asks the log for.
 const GAP_READ_MAX: i64 = 2_000;
@@ -138,15 +145,34 @@ impl Dispatcher {
 
     async fn deliver_ready(&mut self) {
         let metrics = crate::metrics::metrics();
-        while let Some((event, at)) = self.early.remove(&self.next) {
-            self.next += 1;
-            self.deliver(event).await;
-            match at {
-                Some(at) => metrics
-                    .commit_delivery_seconds
-                    .observe(at.elapsed().as_secs_f64()),
-                None => {
-                    metrics.events_from_log.inc();
+        loop {
+            // Up to `DELIVERY_BATCH` events in id order, delivered together:
+            // each socket gets its frames of them in one write.
+            let mut batch = Vec::new();
+            let mut handed = Vec::new();
+            while batch.len() < DELIVERY_BATCH
+                && let Some((event, at)) = self.early.remove(&self.next)
+            {
+                self.next += 1;
+                self.resolve(event, &mut batch).await;
+                handed.push(at);
+            }
+            if handed.is_empty() {
+                break;
+            }
+            let deliveries: Vec<(&[i32], &Frame)> = batch
+                .iter()
+                .map(|(users, frame)| (&**users, frame))
+                .collect();
+            self.hub.deliver_all(&deliveries);
+            for at in handed {
+                match at {
+                    Some(at) => metrics
+                        .commit_delivery_seconds
+                        .observe(at.elapsed().as_secs_f64()),
+                    None => {
+                        metrics.events_from_log.inc();
+                    }
                 }
             }
         }
@@ -210,7 +236,9 @@ impl Dispatcher {
         }
     }
 
-    async fn deliver(&mut self, event: Logged) {
+    /// Adds `event`'s deliveries to `batch`: its frame for the members of
+    /// its conversation, and for its one user if that is someone else.
+    async fn resolve(&mut self, event: Logged, batch: &mut Vec<(Arc<[i32]>, Frame)>) {
         // The one copy of this event's text; recipients share it.
         let frame = Frame::logged(event.id, Utf8Bytes::from(&*event.frame));
         let mut members: Arc<[i32]> = Arc::new([]);
@@ -222,12 +250,12 @@ impl Dispatcher {
                 members = found;
             }
             // One lookup per member, one shared frame, however big the room.
-            self.hub.deliver(&members, &frame);
+            batch.push((members.clone(), frame.clone()));
         }
         if let Some(user) = event.audience.user()
             && !members.contains(&user)
         {
-            self.hub.deliver(&[user], &frame);
+            batch.push((Arc::new([user]), frame));
         }
     }
 

@@ -222,7 +222,9 @@ async fn sustained(
 }
 
 /// One socket per user, each keeping `in_flight / users` sends unanswered,
-/// to the next person or (with `rooms`) to their room.
+/// to the next person or (with `rooms`) to their room. Like any pipelining
+/// client, a socket writes the sends that a burst of answers frees with one
+/// flush (the answers to one batch arrive together).
 async fn over_sockets(
     users: &[User],
     rooms: &[i64],
@@ -230,7 +232,7 @@ async fn over_sockets(
     in_flight: usize,
     secs: u64,
 ) -> SocketRun {
-    use futures::{SinkExt, StreamExt};
+    use futures::{FutureExt, SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message as WsMessage;
     let window = (in_flight / users.len()).max(1);
     let mut sockets = Vec::new();
@@ -262,36 +264,57 @@ async fn over_sockets(
                 };
                 let (mut seq, mut waiting, mut acked, mut failed) = (0u64, 0usize, 0u64, 0u64);
                 while waiting < window {
-                    tx.send(frame(seq)).await.expect("send frame");
+                    tx.feed(frame(seq)).await.expect("send frame");
                     seq += 1;
                     waiting += 1;
                 }
-                while waiting > 0 {
-                    let text = match rx.next().await {
-                        Some(Ok(WsMessage::Text(text))) => text,
-                        Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
-                        // Closed by the server (a socket whose reader falls
-                        // too far behind is told to reload and closed): the
-                        // sends still unanswered are in doubt, stored or not.
-                        _ => break,
-                    };
-                    if text.starts_with(r#"{"type":"sent""#) {
-                        acked += 1;
-                    } else if text.starts_with(r#"{"type":"send_failed""#) {
-                        failed += 1;
-                    } else {
-                        continue;
-                    }
-                    waiting -= 1;
-                    if Instant::now() < stop {
-                        // Counted before it goes: if the socket was closed
-                        // meanwhile, this send too is in doubt.
-                        waiting += 1;
-                        let next = frame(seq);
-                        seq += 1;
-                        if tx.send(next).await.is_err() {
-                            break;
+                tx.flush().await.expect("send frames");
+                'socket: while waiting > 0 {
+                    // The next frame, then every one already here: the sends
+                    // they free go out together, with one flush.
+                    let mut next = rx.next().await;
+                    let mut refill = 0;
+                    loop {
+                        let text = match next {
+                            Some(Ok(WsMessage::Text(text))) => Some(text),
+                            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => None,
+                            // Closed by the server (a socket whose reader falls
+                            // too far behind is told to reload and closed): the
+                            // sends still unanswered are in doubt, stored or not.
+                            _ => break 'socket,
+                        };
+                        if let Some(text) = text {
+                            let answered = if text.starts_with(r#"{"type":"sent""#) {
+                                acked += 1;
+                                true
+                            } else if text.starts_with(r#"{"type":"send_failed""#) {
+                                failed += 1;
+                                true
+                            } else {
+                                false
+                            };
+                            if answered {
+                                waiting -= 1;
+                                if Instant::now() < stop {
+                                    // Counted before it goes: if the socket is
+                                    // closed meanwhile, this send too is in doubt.
+                                    waiting += 1;
+                                    refill += 1;
+                                    let more = frame(seq);
+                                    seq += 1;
+                                    if tx.feed(more).await.is_err() {
+                                        break 'socket;
+                                    }
+                                }
+                            }
                         }
+                        match rx.next().now_or_never() {
+                            Some(more) => next = more,
+                            None => break,
+                        }
+                    }
+                    if refill > 0 && tx.flush().await.is_err() {
+                        break;
                     }
                 }
                 (acked, failed, waiting as u64)

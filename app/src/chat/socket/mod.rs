@@ -44,13 +44,13 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use futures::{StreamExt, stream::FuturesUnordered};
+use futures::{FutureExt, StreamExt, stream::FuturesUnordered};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use self::{
     inbound::{SendFrame, TypingLimit, send_message},
-    outlet::{Outlet, WRITE_TIMEOUT, close_with, finish_stalled, send},
+    outlet::{Outlet, WRITE_TIMEOUT, close_with, finish_stalled, send, send_all},
 };
 use super::{
     catch_up::{Missed, missed},
@@ -276,8 +276,14 @@ fn serve(
         loop {
             tokio::select! {
                 Some(answer) = in_flight.next(), if !in_flight.is_empty() => {
+                    // Sends stored in one batch are answered together: every
+                    // answer ready now goes out with one flush.
                     let answer: Frame = answer;
-                    if !send(&socket, &answer.text).await { break; }
+                    let mut answers = vec![answer.text];
+                    while let Some(Some(more)) = in_flight.next().now_or_never() {
+                        answers.push(more.text);
+                    }
+                    if !send_all(&socket, answers).await { break; }
                 }
                 frame = sub.frames.recv() => {
                     let Some(frame) = frame else {
@@ -285,16 +291,23 @@ fn serve(
                         Box::pin(close_with(&socket, close::RECONNECT, "reconnect")).await;
                         break;
                     };
-                    let written = if frame.flush_only {
-                        Box::pin(finish_stalled(&socket)).await
-                    } else {
-                        frame.event_id.is_some_and(|id| id <= current) || send(&socket, &frame.text).await
-                    };
-                    sub.done();
-                    if !written { break; }
-                    if let Some(code) = frame.close {
-                        Box::pin(close_with(&socket, code, "closed")).await;
-                        break;
+                    // What else is queued goes with it, in order.
+                    let mut frames = vec![frame];
+                    while frames.len() < QUEUED_PER_WRITE && let Ok(more) = sub.frames.try_recv() {
+                        frames.push(more);
+                    }
+                    let taken = frames.len();
+                    let outcome = Box::pin(write_queued(&socket, frames, current)).await;
+                    for _ in 0..taken {
+                        sub.done();
+                    }
+                    match outcome {
+                        Queued::Written => {}
+                        Queued::Failed => break,
+                        Queued::Close(code) => {
+                            Box::pin(close_with(&socket, code, "closed")).await;
+                            break;
+                        }
                     }
                 }
                 incoming = socket.recv() => match incoming {
@@ -357,6 +370,51 @@ fn serve(
                 }
             }
         }
+    }
+}
+
+/// Queued frames the socket's task takes at once (one write, if they fit).
+const QUEUED_PER_WRITE: usize = 64;
+
+/// What came of writing frames taken from the queue.
+enum Queued {
+    Written,
+    Failed,
+    /// A closing frame was written: close with this code.
+    Close(u16),
+}
+
+/// Writes frames taken from the socket's queue, in order: runs of frames
+/// with one flush each, a flush marker by finishing the stalled direct
+/// write, and a closing frame last. Logged events up to `current` were
+/// replayed and are skipped.
+async fn write_queued(socket: &Outlet, frames: Vec<Arc<Frame>>, current: i64) -> Queued {
+    let mut run = Vec::with_capacity(frames.len());
+    for frame in frames {
+        if frame.flush_only {
+            if !send_all(socket, std::mem::take(&mut run)).await
+                || !Box::pin(finish_stalled(socket)).await
+            {
+                return Queued::Failed;
+            }
+            continue;
+        }
+        if frame.event_id.is_none_or(|id| id > current) {
+            run.push(frame.text.clone());
+        }
+        if let Some(code) = frame.close {
+            // Nothing is queued after a closing frame.
+            return if send_all(socket, run).await {
+                Queued::Close(code)
+            } else {
+                Queued::Failed
+            };
+        }
+    }
+    if send_all(socket, run).await {
+        Queued::Written
+    } else {
+        Queued::Failed
     }
 }
 

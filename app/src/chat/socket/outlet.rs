@@ -1,7 +1,8 @@
 //! The socket as the socket's task and the hub share it (`Outlet`): the task
 //! writes its own frames (answers, replays, pings) and awaits them; the hub
 //! writes live frames straight from the delivering task when nothing of the
-//! task's own is under way (`DirectWrite`), and a write that could not finish
+//! task's own is under way (`DirectWrite`). Either writes several frames
+//! with one flush when it has several, and a write that could not finish
 //! is handed back to the task (`Written::Stalled`). Every write gives up after
 //! `WRITE_TIMEOUT`.
 
@@ -17,7 +18,7 @@ use std::{
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures::{SinkExt, StreamExt};
 
-use crate::live::hub::{DirectWrite, Written};
+use crate::live::hub::{DirectWrite, Frame, Written};
 
 /// A client that does not take a frame within this long is dropped.
 pub(super) const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -56,14 +57,20 @@ impl Outlet {
 
     /// Writes `message` and flushes it.
     pub(super) async fn write(&self, message: WsMessage) -> Result<(), axum::Error> {
+        self.write_all(vec![message]).await
+    }
+
+    /// Writes `messages` in order and flushes once: as few writes to the
+    /// socket as its write buffer allows.
+    pub(super) async fn write_all(&self, messages: Vec<WsMessage>) -> Result<(), axum::Error> {
         self.own.fetch_add(1, Ordering::SeqCst);
         let _own = OwnWrite(&self.own);
-        let mut message = Some(message);
+        let mut messages = messages.into_iter().peekable();
         std::future::poll_fn(|cx| {
             let mut socket = self.lock();
-            if message.is_some() {
+            while messages.peek().is_some() {
                 ready!(socket.poll_ready_unpin(cx))?;
-                if let Some(m) = message.take() {
+                if let Some(m) = messages.next() {
                     socket.start_send_unpin(m)?;
                 }
             }
@@ -83,7 +90,7 @@ impl Outlet {
 }
 
 impl DirectWrite for Outlet {
-    fn try_write(&self, text: &Utf8Bytes, clear: &dyn Fn() -> bool) -> Written {
+    fn try_write(&self, frames: &[&Arc<Frame>], clear: &dyn Fn() -> bool) -> Written {
         let Ok(mut socket) = self.socket.try_lock() else {
             return Written::Declined;
         };
@@ -93,29 +100,44 @@ impl DirectWrite for Outlet {
         // Nobody waits on this write: if it cannot finish now, the task is
         // told to (`Written::Stalled`), with its own waker.
         let mut cx = Context::from_waker(Waker::noop());
-        match socket.poll_ready_unpin(&mut cx) {
-            Poll::Ready(Ok(())) => {}
-            Poll::Ready(Err(_)) => return Written::Done,
-            Poll::Pending => return Written::Declined,
-        }
-        if socket
-            .start_send_unpin(WsMessage::Text(text.clone()))
-            .is_err()
-        {
-            return Written::Done;
+        for (taken, frame) in frames.iter().enumerate() {
+            match socket.poll_ready_unpin(&mut cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(_)) => return Written::Done,
+                Poll::Pending if taken == 0 => return Written::Declined,
+                Poll::Pending => return Written::Stalled { taken },
+            }
+            if socket
+                .start_send_unpin(WsMessage::Text(frame.text.clone()))
+                .is_err()
+            {
+                return Written::Done;
+            }
         }
         match socket.poll_flush_unpin(&mut cx) {
             Poll::Ready(_) => Written::Done,
-            Poll::Pending => Written::Stalled,
+            Poll::Pending => Written::Stalled {
+                taken: frames.len(),
+            },
         }
     }
 }
 
 /// Writes one text frame (shared, not copied); false when the socket is
-/// gone or stayed blocked for `WRITE_TIMEOUT`. Most writes finish on their
-/// first poll: only a blocked one arms the timer.
+/// gone or stayed blocked for `WRITE_TIMEOUT`.
 pub(super) async fn send(socket: &Outlet, text: &Utf8Bytes) -> bool {
-    let mut write = std::pin::pin!(socket.write(WsMessage::Text(text.clone())));
+    send_all(socket, vec![text.clone()]).await
+}
+
+/// Writes text frames in order with one flush (`Outlet::write_all`); false
+/// when the socket is gone or stayed blocked for `WRITE_TIMEOUT`. Most
+/// writes finish on their first poll: only a blocked one arms the timer.
+pub(super) async fn send_all(socket: &Outlet, texts: Vec<Utf8Bytes>) -> bool {
+    if texts.is_empty() {
+        return true;
+    }
+    let messages = texts.into_iter().map(WsMessage::Text).collect();
+    let mut write = std::pin::pin!(socket.write_all(messages));
     match futures::poll!(write.as_mut()) {
         std::task::Poll::Ready(done) => done.is_ok(),
         std::task::Poll::Pending => {

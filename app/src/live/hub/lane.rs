@@ -1,35 +1,37 @@
 //! One socket's lane as the hub sees it: its bounded queue and what it
 //! shares with the socket's task, and the rule that decides whether a frame
 //! is written straight to the socket or queued (`Lane::offer`, the order
-//! argument on `Lane`). `offer_all` offers one frame to many lanes.
+//! argument on `Lane`). `offer_all` offers a delivery's frames to many
+//! lanes, each lane its own frames in one go.
 
 use std::sync::{
     Arc, OnceLock,
     atomic::{AtomicBool, AtomicUsize, Ordering},
 };
 
-use axum::extract::ws::Utf8Bytes;
 use tokio::sync::mpsc;
 
 use super::frame::Frame;
 
-/// Writes a frame to a socket at once, from whichever task delivers it.
+/// Writes frames to a socket at once, from whichever task delivers them.
 pub trait DirectWrite: Send + Sync {
-    /// Writes `text` without waiting, if the socket is free (no one else is
-    /// using it) and `clear()`, asked while holding it, says nothing is
-    /// ahead of this frame.
-    fn try_write(&self, text: &Utf8Bytes, clear: &dyn Fn() -> bool) -> Written;
+    /// Writes `frames` in order, with as few writes to the socket as they
+    /// allow, without waiting, if the socket is free (no one else is using
+    /// it) and `clear()`, asked while holding it, says nothing is ahead of
+    /// them.
+    fn try_write(&self, frames: &[&Arc<Frame>], clear: &dyn Fn() -> bool) -> Written;
 }
 
 /// What came of a `DirectWrite::try_write`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
-    /// Written, or the socket failed (its task sees that and ends).
+    /// All written, or the socket failed (its task sees that and ends).
     Done,
-    /// Taken, but part of it waits in the socket's buffer: its task must
-    /// finish the write before anything else goes out.
-    Stalled,
-    /// Not written: the socket is busy or something is ahead. Queue it.
+    /// The first `taken` were taken, but part of them waits in the socket's
+    /// buffer: its task must finish the write before anything else goes
+    /// out, the frames not taken included.
+    Stalled { taken: usize },
+    /// Nothing written: the socket is busy or something is ahead. Queue them.
     Declined,
 }
 
@@ -73,45 +75,53 @@ impl Lane {
         }
     }
 
-    /// Hands `frame` to the socket: written now if it can be without
-    /// breaking the socket's order, else queued.
-    pub(super) fn offer(&self, frame: &Arc<Frame>) -> Offered {
+    /// Hands `frames` (in order) to the socket: the ones it can take now
+    /// without breaking its order are written at once, together; the rest
+    /// are queued behind them. `who` is the socket, for `Tally::slow`.
+    pub(super) fn offer(&self, frames: &[&Arc<Frame>], who: (i32, u64), tally: &mut Tally) {
         let shared = &*self.shared;
+        let mut rest = frames;
         if let Some((writer, after)) = shared.direct.get()
-            && frame.close.is_none()
             && !shared.closed.load(Ordering::SeqCst)
         {
-            if frame.event_id.is_some_and(|id| id <= *after) {
-                return Offered::Skipped; // replayed already
-            }
-            let clear = || shared.queued.load(Ordering::SeqCst) == 0;
-            match writer.try_write(&frame.text, &clear) {
-                Written::Done => return Offered::Direct,
-                Written::Stalled if self.push(Arc::new(Frame::flush())) => {
-                    return Offered::Stalled;
+            let replayed = |f: &Arc<Frame>| f.event_id.is_some_and(|id| id <= *after);
+            // Logged frames come in id order: the replayed ones first.
+            let skip = rest.iter().take_while(|f| replayed(f)).count();
+            rest = &rest[skip..];
+            let n = rest
+                .iter()
+                .take_while(|f| f.close.is_none() && !replayed(f))
+                .count();
+            let direct = &rest[..n];
+            if !direct.is_empty() {
+                let clear = || shared.queued.load(Ordering::SeqCst) == 0;
+                match writer.try_write(direct, &clear) {
+                    Written::Done => {
+                        tally.direct += direct.len() as u64;
+                        rest = &rest[direct.len()..];
+                    }
+                    Written::Stalled { taken } => {
+                        let taken = taken.min(direct.len());
+                        tally.direct += taken as u64;
+                        tally.stalled += 1;
+                        rest = &rest[taken..];
+                        if !self.push(Arc::new(Frame::flush())) {
+                            tally.slow.push(who);
+                            return;
+                        }
+                    }
+                    Written::Declined => {}
                 }
-                Written::Stalled => return Offered::TooSlow,
-                Written::Declined => {}
             }
         }
-        if self.push(frame.clone()) {
-            Offered::Queued
-        } else {
-            Offered::TooSlow
+        for frame in rest {
+            if !self.push((*frame).clone()) {
+                tally.slow.push(who);
+                return;
+            }
+            tally.queued += 1;
         }
     }
-}
-
-/// What became of a frame offered to a socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Offered {
-    Direct,
-    Stalled,
-    Queued,
-    /// A logged event the socket replayed already.
-    Skipped,
-    /// The queue is full: the socket is dropped.
-    TooSlow,
 }
 
 /// Recipients one thread writes to in a delivery before it is split over
@@ -137,18 +147,26 @@ impl Tally {
     }
 }
 
-/// Offers `frame` to each of `lanes`.
-pub(super) fn offer_all(frame: &Arc<Frame>, lanes: &[(i32, u64, Arc<Lane>)]) -> Tally {
+/// One socket's part of a delivery: the socket, and which of the
+/// delivery's frames are for it, in order.
+pub(super) struct Target {
+    pub(super) user: i32,
+    pub(super) conn: u64,
+    pub(super) lane: Arc<Lane>,
+    /// A range of the delivery's `order`, which holds indices of its frames.
+    pub(super) frames: std::ops::Range<usize>,
+}
+
+/// Offers each of `targets` its frames: `order[t.frames]` are indices
+/// into `frames`.
+pub(super) fn offer_all(frames: &[Arc<Frame>], order: &[u32], targets: &[Target]) -> Tally {
     let offer = async {
         let mut tally = Tally::default();
-        for (user, id, lane) in lanes {
-            match lane.offer(frame) {
-                Offered::Direct => tally.direct += 1,
-                Offered::Queued => tally.queued += 1,
-                Offered::Stalled => tally.stalled += 1,
-                Offered::Skipped => {}
-                Offered::TooSlow => tally.slow.push((*user, *id)),
-            }
+        let mut mine: Vec<&Arc<Frame>> = Vec::new();
+        for t in targets {
+            mine.clear();
+            mine.extend(order[t.frames.clone()].iter().map(|&i| &frames[i as usize]));
+            t.lane.offer(&mine, (t.user, t.conn), &mut tally);
         }
         tally
     };

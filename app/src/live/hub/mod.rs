@@ -38,14 +38,18 @@ use tokio::sync::mpsc;
 mod frame;
 mod lane;
 
-use self::lane::{LANES_PER_THREAD, Lane, Shared, Tally, offer_all};
+use self::lane::{LANES_PER_THREAD, Lane, Shared, Tally, Target, offer_all};
 pub use self::{
     frame::{Control, Frame, close},
     lane::{DirectWrite, Written},
 };
 
-/// Frames a socket may have queued before it counts as too slow.
-pub const QUEUE_FRAMES: usize = 64;
+/// Frames a socket may have queued before it counts as too slow. A
+/// delivery offers a socket all of its frames at once (`deliver_all`, up to
+/// `dispatch`'s batch), and all of them queue when the socket's task happens
+/// to be writing at that moment: room for two such batches. A slot is one
+/// pointer, and an idle socket's queue allocates none of it.
+pub const QUEUE_FRAMES: usize = 512;
 /// Sockets one user may have open; opening another closes their oldest.
 pub const MAX_SOCKETS_PER_USER: usize = 20;
 
@@ -258,29 +262,73 @@ impl Hub {
             .remove_where(user_id, Some(&bye), |c| &*c.session == session);
     }
 
-    /// Hands `frame` to every socket of `user_ids` (`Lane::offer`). The
-    /// sockets are looked up under the hub's lock; the writes happen after
-    /// it is released, so a large room does not hold up the hub.
+    /// Hands `frame` to every socket of `user_ids` (`Lane::offer`).
     pub fn deliver(&self, user_ids: &[i32], frame: &Frame) {
-        let frame = Arc::new(frame.clone());
-        let mut lanes = Vec::new();
+        self.deliver_all(&[(user_ids, frame)]);
+    }
+
+    /// Hands each frame to every socket of its users, in the order given.
+    /// Each socket is offered all of its frames at once, so the frames a
+    /// socket can take now go out in one write (as far as they fit in its
+    /// write buffer) rather than one write each. The sockets are looked up
+    /// under the hub's lock; the writes happen after it is released, so a
+    /// large room does not hold up the hub.
+    pub fn deliver_all(&self, deliveries: &[(&[i32], &Frame)]) {
+        let frames: Vec<Arc<Frame>> = deliveries
+            .iter()
+            .map(|(_, frame)| Arc::new((*frame).clone()))
+            .collect();
+        let mut targets: Vec<Target> = Vec::new();
+        // (target, frame): which frame goes to which socket.
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
         {
             let inner = self.lock();
-            for user in user_ids {
-                if let Some(list) = inner.conns.get(user) {
-                    lanes.extend(list.iter().map(|c| (*user, c.id, c.lane.clone())));
+            // A socket in more than one delivery is one target (a single
+            // delivery names each user once).
+            let mut seen: HashMap<u64, u32> = HashMap::new();
+            for (f, (users, _)) in deliveries.iter().enumerate() {
+                for user in *users {
+                    let Some(list) = inner.conns.get(user) else {
+                        continue;
+                    };
+                    for c in list {
+                        let mut new = || {
+                            targets.push(Target {
+                                user: *user,
+                                conn: c.id,
+                                lane: c.lane.clone(),
+                                frames: 0..0,
+                            });
+                            (targets.len() - 1) as u32
+                        };
+                        let t = if deliveries.len() == 1 {
+                            new()
+                        } else {
+                            *seen.entry(c.id).or_insert_with(new)
+                        };
+                        pairs.push((t, f as u32));
+                    }
                 }
             }
         }
+        // Stable: each socket's frames stay in the order given.
+        pairs.sort_by_key(|&(t, _)| t);
+        let order: Vec<u32> = pairs.iter().map(|&(_, f)| f).collect();
+        let mut start = 0;
+        for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+            targets[run[0].0 as usize].frames = start..start + run.len();
+            start += run.len();
+        }
         // A large delivery is split over the cores: each socket is in one
         // part, and every part is done before the next delivery starts.
-        let parts = self.cores.min(lanes.len() / LANES_PER_THREAD).max(1);
+        let parts = self.cores.min(targets.len() / LANES_PER_THREAD).max(1);
         let tally = if parts == 1 {
-            offer_all(&frame, &lanes)
+            offer_all(&frames, &order, &targets)
         } else {
-            let size = lanes.len().div_ceil(parts);
+            let size = targets.len().div_ceil(parts);
+            let (frames, order) = (&frames, &order);
             std::thread::scope(|scope| {
-                let mut chunks = lanes.chunks(size);
+                let mut chunks = targets.chunks(size);
                 let first = chunks.next().unwrap_or_default();
                 let mut tally = Tally::default();
                 let mut others = Vec::new();
@@ -288,13 +336,13 @@ impl Hub {
                     // Without a thread (the process is at its limit), the
                     // part is written here.
                     match std::thread::Builder::new()
-                        .spawn_scoped(scope, || offer_all(&frame, chunk))
+                        .spawn_scoped(scope, move || offer_all(frames, order, chunk))
                     {
                         Ok(other) => others.push(other),
-                        Err(_) => tally.add(offer_all(&frame, chunk)),
+                        Err(_) => tally.add(offer_all(frames, order, chunk)),
                     }
                 }
-                tally.add(offer_all(&frame, first));
+                tally.add(offer_all(frames, order, first));
                 for other in others {
                     tally.add(other.join().unwrap_or_default());
                 }

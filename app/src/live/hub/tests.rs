@@ -129,6 +129,8 @@ async fn a_user_over_the_socket_cap_loses_their_oldest_socket() {
 /// as told when nothing is ahead of the frame.
 struct Fake {
     written: Mutex<Vec<String>>,
+    /// How many frames each direct write took.
+    writes: Mutex<Vec<usize>>,
     answer: Mutex<Written>,
 }
 
@@ -136,6 +138,7 @@ impl Fake {
     fn new() -> Arc<Self> {
         Arc::new(Self {
             written: Mutex::default(),
+            writes: Mutex::default(),
             answer: Mutex::new(Written::Done),
         })
     }
@@ -145,15 +148,25 @@ impl Fake {
     fn written(&self) -> Vec<String> {
         self.written.lock().unwrap().clone()
     }
+    fn writes(&self) -> Vec<usize> {
+        self.writes.lock().unwrap().clone()
+    }
 }
 
 impl DirectWrite for Fake {
-    fn try_write(&self, text: &Utf8Bytes, clear: &dyn Fn() -> bool) -> Written {
+    fn try_write(&self, frames: &[&Arc<Frame>], clear: &dyn Fn() -> bool) -> Written {
         let answer = *self.answer.lock().unwrap();
         if !clear() || answer == Written::Declined {
             return Written::Declined;
         }
-        self.written.lock().unwrap().push(text.to_string());
+        let taken = match answer {
+            Written::Stalled { taken } => taken.min(frames.len()),
+            _ => frames.len(),
+        };
+        let mut written = self.written.lock().unwrap();
+        written.extend(frames[..taken].iter().map(|f| f.text.to_string()));
+        // One entry per call: which frames went out together.
+        self.writes.lock().unwrap().push(taken);
         answer
     }
 }
@@ -220,7 +233,7 @@ async fn frames_queue_behind_those_the_task_has_not_written() {
 async fn a_stalled_write_is_finished_by_the_task_before_anything_else() {
     let hub = Hub::new();
     let (mut s, fake) = live_sub(&hub, 1, 0);
-    fake.answer(Written::Stalled);
+    fake.answer(Written::Stalled { taken: 1 });
     hub.deliver(&[1], &text(1));
     fake.answer(Written::Done);
     hub.deliver(&[1], &text(2));
@@ -234,7 +247,7 @@ async fn a_stalled_write_to_a_socket_whose_task_is_gone_drops_the_socket() {
     let (mut s, fake) = live_sub(&hub, 1, 0);
     let _other = sub(&hub, 2);
     s.frames.close(); // the task ended: nothing can finish the write
-    fake.answer(Written::Stalled);
+    fake.answer(Written::Stalled { taken: 1 });
     hub.deliver(&[1, 2], &text(1));
     assert_eq!(fake.written(), ["1"]);
     assert_eq!(hub.connection_count(), 1, "only user 2's socket is left");
@@ -302,4 +315,53 @@ async fn one_address_gets_at_most_its_share_of_sockets() {
         hub.subscribe(4, "s", LOCAL).is_ok(),
         "a closed socket frees its slot"
     );
+}
+
+#[tokio::test]
+async fn a_sockets_frames_of_one_delivery_go_out_in_one_write_in_order() {
+    let hub = Hub::new();
+    let (mut a, fa) = live_sub(&hub, 1, 0);
+    let (mut b, fb) = live_sub(&hub, 2, 0);
+    let (one, two, three) = (text(1), text(2), text(3));
+    hub.deliver_all(&[(&[1, 2], &one), (&[1], &two), (&[2, 1], &three)]);
+    assert_eq!(fa.written(), ["1", "2", "3"]);
+    assert_eq!(fa.writes(), [3], "one write for user 1's three frames");
+    assert_eq!(fb.written(), ["1", "3"]);
+    assert_eq!(fb.writes(), [2]);
+    assert!(drain(&mut a).is_empty() && drain(&mut b).is_empty());
+}
+
+#[tokio::test]
+async fn frames_a_stalled_write_did_not_take_queue_behind_its_flush() {
+    let hub = Hub::new();
+    let (mut s, fake) = live_sub(&hub, 1, 0);
+    fake.answer(Written::Stalled { taken: 1 });
+    let (one, two, three) = (text(1), text(2), text(3));
+    hub.deliver_all(&[(&[1], &one), (&[1], &two), (&[1], &three)]);
+    assert_eq!(fake.written(), ["1"]);
+    assert_eq!(drain(&mut s), ["flush", "2", "3"]);
+}
+
+#[tokio::test]
+async fn a_busy_socket_gets_all_its_frames_queued_in_order() {
+    let hub = Hub::new();
+    let (mut s, fake) = live_sub(&hub, 1, 0);
+    fake.answer(Written::Declined);
+    let frames: Vec<Frame> = (1..=5).map(text).collect();
+    let deliveries: Vec<(&[i32], &Frame)> = frames.iter().map(|f| (&[1][..], f)).collect();
+    hub.deliver_all(&deliveries);
+    assert!(fake.written().is_empty());
+    assert_eq!(drain(&mut s), ["1", "2", "3", "4", "5"]);
+}
+
+#[tokio::test]
+async fn replayed_frames_of_a_delivery_are_skipped_and_the_rest_written_together() {
+    let hub = Hub::new();
+    let (mut s, fake) = live_sub(&hub, 1, 10);
+    let frames: Vec<Frame> = (9..=12).map(text).collect();
+    let deliveries: Vec<(&[i32], &Frame)> = frames.iter().map(|f| (&[1][..], f)).collect();
+    hub.deliver_all(&deliveries);
+    assert_eq!(fake.written(), ["11", "12"]);
+    assert_eq!(fake.writes(), [2]);
+    assert!(drain(&mut s).is_empty());
 }
