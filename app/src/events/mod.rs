@@ -7,3 +7,4 @@
 //! same bytes go to every recipient, live or on resume.
 
 pub mod log;
+pub mod unsynced;
