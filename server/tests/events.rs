@@ -222,36 +222,3 @@ async fn a_tab_that_stops_reading_gets_every_event_once_in_order() {
     }
     assert_eq!(got, sent, "every event once, in id order");
 }
-
-/// On SQLite the writer commits without waiting for the disk and answers
-/// once its syncer has synced (`chat::writer`); until then the batch is
-/// held, and the cursor a client is handed stops short of it, so a power cut
-/// in that window takes back no id a client holds.
-#[tokio::test]
-async fn the_cursor_a_client_is_handed_stops_short_of_a_batch_not_yet_on_disk() {
-    let app = spawn_app().await;
-    let Some(path) = app::db::sqlite_path(&app.db) else {
-        return; // PostgreSQL: the writer waits for each commit; nothing is held
-    };
-    let nemo = app.user("nemo").await;
-    let id = nemo.id().await as i32;
-    let first = commit_one(&app, id, 1).await;
-    let second = commit_one(&app, id, 2).await;
-    // As the writer does: `second` committed, its sync not finished.
-    let held = app::events::unsynced::of_file(&path);
-    held.hold(second.id);
-    let cursor = app::chat::catch_up::latest_event_id(&app.db).await.unwrap();
-    assert_eq!(cursor, first.id);
-    let mut ws = nemo
-        .raw_socket(String::new(), Some(&app.base.clone()))
-        .await
-        .unwrap();
-    let hello = ws.next_event().await;
-    assert_eq!(hello["cursor"], first.id, "{hello}");
-    held.release_oldest();
-    let cursor = app::chat::catch_up::latest_event_id(&app.db).await.unwrap();
-    assert_eq!(cursor, second.id);
-    // Published once on disk, it reaches the socket live.
-    app.live.publish(vec![first, second.clone()]);
-    assert_eq!(ws.next_event().await["event_id"], second.id);
-}

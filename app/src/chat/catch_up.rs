@@ -9,7 +9,7 @@ use crate::{error::AppError, events::log};
 /// The newest event id (0 before the first): where a tab that has just
 /// loaded its data starts listening. One primary-key lookup.
 pub async fn latest_event_id(db: &DatabaseConnection) -> Result<i64, AppError> {
-    Ok(log::cursor(db).await?)
+    Ok(log::current(db).await?)
 }
 
 /// What a tab that knows everything up to event `after` missed.
@@ -60,7 +60,7 @@ pub async fn events_since(
     after: i64,
     limit: u64,
 ) -> Result<Vec<String>, AppError> {
-    let cursor = log::cursor(db).await?;
+    let cursor = log::current(db).await?;
     Ok(match missed(db, me, after, cursor, limit).await? {
         Missed::Events(events) => events.into_iter().map(|e| e.frame.to_string()).collect(),
         Missed::Resync => {

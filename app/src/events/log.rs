@@ -232,16 +232,6 @@ pub async fn current<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
     Ok(last.map_or(0, |l| l.last))
 }
 
-/// The id a client is handed as "everything up to here": the newest
-/// committed event that is also on disk (`unsynced`: a batch between its
-/// commit and its sync is not counted).
-pub async fn cursor(db: &sea_orm::DatabaseConnection) -> Result<i64, DbErr> {
-    let last = current(db).await?;
-    // Read after the counter: a batch counted there was held before its
-    // commit, so it is seen as held here unless it is on disk.
-    Ok(super::unsynced::bound(db, last))
-}
-
 fn to_logged(row: event::Model) -> Option<Logged> {
     Some(Logged {
         id: row.id,

@@ -7,4 +7,3 @@
 //! same bytes go to every recipient, live or on resume.
 
 pub mod log;
-pub mod unsynced;

@@ -242,7 +242,7 @@ fn serve(
             return;
         };
         let me = owner.me.id;
-        let Ok(cursor) = Box::pin(log::cursor(&state.db)).await else {
+        let Ok(cursor) = Box::pin(log::current(&state.db)).await else {
             return;
         };
         for frame in hello(me, state.live.online(), cursor) {

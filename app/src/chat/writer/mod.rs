@@ -27,15 +27,12 @@
 //!   Any other batch, or one that meets a retried send, takes the general
 //!   way instead (the direct attempt is rolled back first).
 //!
-//! On SQLite the writer runs on a thread of its own (`kanect-writer`), its
-//! connection's WAL checkpoints run on another (`db::checkpoint`), and its
-//! fsyncs on a third (`syncer`): the writer commits without waiting for the
-//! disk and stores the next batch while the syncer waits, then answers and
-//! publishes each batch once it is on disk. On PostgreSQL it is a task.
+//! On SQLite the writer runs on a thread of its own (`kanect-writer`), and
+//! its connection's WAL checkpoints run on another (`db::checkpoint`); on
+//! PostgreSQL it is a task.
 
 mod general;
 mod sqlite;
-mod syncer;
 
 use std::{
     collections::{HashMap, HashSet},
@@ -46,12 +43,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::{mpsc, oneshot};
 
 use super::model::Message;
-use crate::{
-    db::checkpoint::Checkpointer,
-    error::AppError,
-    events::{log, unsynced},
-    live::Live,
-};
+use crate::{db::checkpoint::Checkpointer, error::AppError, events::log, live::Live};
 
 pub const MAX_BATCH: usize = 512;
 const QUEUE: usize = 8_192;
@@ -178,8 +170,7 @@ async fn run(db: DatabaseConnection, live: Arc<dyn Live>, mut rx: mpsc::Receiver
         if stored.is_ok() {
             crate::metrics::writer_batch("general");
         }
-        let stored = remember(stored, &mut directs);
-        release(&mut batch, stored, live.as_ref());
+        finish(&mut batch, stored, &mut directs, live.as_ref());
     }
 }
 
@@ -208,26 +199,6 @@ fn run_on_thread(
             })
             .ok()
     });
-    // With its own connection, the writer commits without waiting for the
-    // disk and the syncer answers once the batch is on disk; without a
-    // syncer thread, the connection waits for the disk at each commit.
-    let held = unsynced::of_file(path);
-    let mut syncer = match own.as_ref() {
-        Some(conn) => match syncer::Syncer::start(path, held.clone(), live.clone()) {
-            Ok(syncer) => match conn.pragma_update(None, "synchronous", "normal") {
-                Ok(()) => Some(syncer),
-                Err(e) => {
-                    tracing::warn!(error = %e, "the writer waits for the disk at each commit");
-                    None
-                }
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "no syncer thread; the writer waits for the disk at each commit");
-                None
-            }
-        },
-        None => None,
-    };
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut directs = Directs::new();
     while let Some(job) = rx.blocking_recv() {
@@ -240,93 +211,44 @@ fn run_on_thread(
         }
         let messages: Vec<&NewMessage> = batch.iter().map(|j| &j.message).collect();
         let direct = match own.as_mut() {
-            Some(conn) => sqlite::store(conn, &messages, &directs, &held),
+            Some(conn) => sqlite::store(conn, &messages, &directs),
             None => Ok(None),
         };
-        let (stored, was_held) = match direct {
+        let stored = match direct {
             Ok(Some(stored)) => {
                 crate::metrics::writer_batch("direct");
                 if let Some(checkpointer) = &checkpointer {
                     checkpointer.after_commit();
                 }
-                let held = !stored.1.is_empty();
-                (Ok(stored), held)
+                Ok(stored)
             }
             Ok(None) => {
                 let stored = runtime.block_on(general::store(&db, &messages, &directs));
                 if stored.is_ok() {
                     crate::metrics::writer_batch("general");
                 }
-                (stored, false)
+                stored
             }
-            Err(e) => (Err(e), false),
+            Err(e) => Err(e),
         };
-        let stored = remember(stored, &mut directs);
-        let committed = syncer::Committed {
-            batch: std::mem::take(&mut batch),
-            stored,
-            held: was_held,
-        };
-        // A batch stored the general way was synced at its commit; it still
-        // goes through the syncer, behind the batches committed before it.
-        let left = match &syncer {
-            Some(s) => match s.hand(committed) {
-                Ok(()) => None,
-                Err(c) => {
-                    // The syncer's thread is gone: sync here, and from now
-                    // on wait for the disk at each commit.
-                    tracing::error!(
-                        "the syncer stopped; the writer waits for the disk at each commit"
-                    );
-                    let synced = s.sync_here();
-                    if let Some(conn) = own.as_ref() {
-                        let _ = conn.pragma_update(None, "synchronous", "full");
-                    }
-                    syncer = None;
-                    Some(match synced {
-                        Ok(()) => c,
-                        Err(e) => syncer::Committed {
-                            stored: Err(DbErr::Custom(format!("syncing the WAL failed: {e}"))),
-                            ..c
-                        },
-                    })
-                }
-            },
-            None => Some(committed),
-        };
-        if let Some(mut c) = left {
-            if c.held {
-                held.release_oldest();
-            }
-            release(&mut c.batch, c.stored, live.as_ref());
-        }
+        finish(&mut batch, stored, &mut directs, live.as_ref());
     }
 }
 
-/// After a batch: remembers the direct conversations it looked up or
-/// opened (committed, so their ids hold).
-fn remember(
+/// After a batch: remembers its direct conversations, publishes its events
+/// and answers every send (all with an error when the batch failed).
+fn finish(
+    batch: &mut Vec<Job>,
     stored: Result<Stored, DbErr>,
     directs: &mut Directs,
-) -> Result<(Answers, Vec<log::Logged>), DbErr> {
-    stored.map(|(answers, events, seen)| {
-        if directs.len() + seen.len() > DIRECTS_CACHED {
-            directs.clear();
-        }
-        directs.extend(seen);
-        (answers, events)
-    })
-}
-
-/// Once a batch is on disk: publishes its events and answers every send
-/// (all with an error when the batch failed).
-fn release(
-    batch: &mut Vec<Job>,
-    stored: Result<(Answers, Vec<log::Logged>), DbErr>,
     live: &dyn Live,
 ) {
     match stored {
-        Ok((answers, events)) => {
+        Ok((answers, events, seen)) => {
+            if directs.len() + seen.len() > DIRECTS_CACHED {
+                directs.clear();
+            }
+            directs.extend(seen);
             live.publish(events);
             let m = crate::metrics::metrics();
             m.writer_batch_size.observe(batch.len() as f64);

@@ -10,9 +10,6 @@
 //! Anything else — a send that needs more, or an insert that meets a send
 //! stored before (a retry) — returns `None` before the commit, with the
 //! transaction rolled back: the caller then stores the batch the general way.
-//!
-//! A batch that logged events is held (`events::unsynced`) from just before
-//! its commit; the caller releases it once the batch is on disk.
 
 use std::collections::{HashMap, HashSet};
 
@@ -27,10 +24,7 @@ use crate::{
     chat::{directory, format, history::to_message, mentions, model::Event, model::Message},
     db::{entities::message, now_millis},
     error::AppError,
-    events::{
-        log::{self, Audience, NewEvent},
-        unsynced,
-    },
+    events::log::{self, Audience, NewEvent},
 };
 
 /// Stores `batch` if it is plain; `Ok(None)` if it is not (nothing
@@ -39,7 +33,6 @@ pub(super) fn store(
     conn: &mut Connection,
     batch: &[&NewMessage],
     directs: &Directs,
-    held: &unsynced::Held,
 ) -> Result<Option<Stored>, DbErr> {
     if !batch.iter().all(|m| is_plain(m, directs)) {
         return Ok(None);
@@ -158,19 +151,7 @@ pub(super) fn store(
                 .ok_or_else(|| DbErr::Custom("stored message not found in its batch".into()))?),
         });
     }
-    // Held from before the commit until the writer's syncer has synced it
-    // (`events::unsynced`); the writer releases it at once when it commits
-    // with the fsync (no syncer).
-    let first = logged.first().map(|e| e.id);
-    if let Some(first) = first {
-        held.hold(first);
-    }
-    if let Err(e) = txn.commit() {
-        if first.is_some() {
-            held.unhold_newest();
-        }
-        return Err(failed(e));
-    }
+    txn.commit().map_err(failed)?;
     Ok(Some((answers, logged, Directs::new())))
 }
 
@@ -321,8 +302,7 @@ mod tests {
             attachments: Vec::new(),
             session_id: "no-such-session".into(),
         };
-        let held = crate::events::unsynced::Held::default();
-        let (answers, events, _) = store(&mut conn, &[&send], &Directs::new(), &held)
+        let (answers, events, _) = store(&mut conn, &[&send], &Directs::new())
             .unwrap()
             .expect("a plain batch");
         // No such session: refused, nothing logged — and the batch ran.
