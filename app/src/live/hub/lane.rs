@@ -45,7 +45,8 @@ pub enum Written {
 /// still unwritten. Logged events come from one task (`dispatch`), in id
 /// order, so each is written directly or queued behind the earlier ones —
 /// never ahead. A direct write that stalls queues a flush marker, so the
-/// frames after it queue behind it too.
+/// frames after it — those of the same delivery it did not take, and every
+/// later one — queue behind it too.
 pub(super) struct Lane {
     pub(super) tx: mpsc::Sender<Arc<Frame>>,
     pub(super) shared: Arc<Shared>,
