@@ -50,7 +50,9 @@ use tower_sessions::Session;
 
 use self::{
     inbound::{SendFrame, TypingLimit, send_message},
-    outlet::{Outlet, WRITE_TIMEOUT, close_with, finish_stalled, send, send_all},
+    outlet::{
+        Outlet, QUEUED_PER_WRITE, Queued, WRITE_TIMEOUT, close_with, send, send_all, write_queued,
+    },
 };
 use super::{
     catch_up::{Missed, missed},
@@ -370,51 +372,6 @@ fn serve(
                 }
             }
         }
-    }
-}
-
-/// Queued frames the socket's task takes at once (one write, if they fit).
-const QUEUED_PER_WRITE: usize = 64;
-
-/// What came of writing frames taken from the queue.
-enum Queued {
-    Written,
-    Failed,
-    /// A closing frame was written: close with this code.
-    Close(u16),
-}
-
-/// Writes frames taken from the socket's queue, in order: runs of frames
-/// with one flush each, a flush marker by finishing the stalled direct
-/// write, and a closing frame last. Logged events up to `current` were
-/// replayed and are skipped.
-async fn write_queued(socket: &Outlet, frames: Vec<Arc<Frame>>, current: i64) -> Queued {
-    let mut run = Vec::with_capacity(frames.len());
-    for frame in frames {
-        if frame.flush_only {
-            if !send_all(socket, std::mem::take(&mut run)).await
-                || !Box::pin(finish_stalled(socket)).await
-            {
-                return Queued::Failed;
-            }
-            continue;
-        }
-        if frame.event_id.is_none_or(|id| id > current) {
-            run.push(frame.text.clone());
-        }
-        if let Some(code) = frame.close {
-            // Nothing is queued after a closing frame.
-            return if send_all(socket, run).await {
-                Queued::Close(code)
-            } else {
-                Queued::Failed
-            };
-        }
-    }
-    if send_all(socket, run).await {
-        Queued::Written
-    } else {
-        Queued::Failed
     }
 }
 

@@ -3,7 +3,8 @@
 //! writes live frames straight from the delivering task when nothing of the
 //! task's own is under way (`DirectWrite`). Either writes several frames
 //! with one flush when it has several, and a write that could not finish
-//! is handed back to the task (`Written::Stalled`). Every write gives up after
+//! is handed back to the task (`Written::Stalled`). `write_queued` writes
+//! what the task takes from its queue. Every write gives up after
 //! `WRITE_TIMEOUT`.
 
 use std::{
@@ -153,6 +154,51 @@ pub(super) async fn finish_stalled(socket: &Outlet) -> bool {
         tokio::time::timeout(WRITE_TIMEOUT, socket.flush()).await,
         Ok(Ok(()))
     )
+}
+
+/// Queued frames the socket's task takes at once (one write, if they fit).
+pub(super) const QUEUED_PER_WRITE: usize = 64;
+
+/// What came of writing frames taken from the queue.
+pub(super) enum Queued {
+    Written,
+    Failed,
+    /// A closing frame was written: close with this code.
+    Close(u16),
+}
+
+/// Writes frames taken from the socket's queue, in order: runs of frames
+/// with one flush each, a flush marker by finishing the stalled direct
+/// write, and a closing frame last. Logged events up to `current` were
+/// replayed and are skipped.
+pub(super) async fn write_queued(socket: &Outlet, frames: Vec<Arc<Frame>>, current: i64) -> Queued {
+    let mut run = Vec::with_capacity(frames.len());
+    for frame in frames {
+        if frame.flush_only {
+            if !send_all(socket, std::mem::take(&mut run)).await
+                || !Box::pin(finish_stalled(socket)).await
+            {
+                return Queued::Failed;
+            }
+            continue;
+        }
+        if frame.event_id.is_none_or(|id| id > current) {
+            run.push(frame.text.clone());
+        }
+        if let Some(code) = frame.close {
+            // Nothing is queued after a closing frame.
+            return if send_all(socket, run).await {
+                Queued::Close(code)
+            } else {
+                Queued::Failed
+            };
+        }
+    }
+    if send_all(socket, run).await {
+        Queued::Written
+    } else {
+        Queued::Failed
+    }
 }
 
 pub(super) async fn close_with(socket: &Outlet, code: u16, reason: &'static str) {
