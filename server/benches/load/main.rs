@@ -8,7 +8,8 @@
 //! with a baseline measured in the same run. `-- --quick` shrinks every
 //! scenario for a smoke run; `-- --only durable` (direct conversations, then
 //! rooms of 8) runs one group, as do `delivery`, `pages`, `assets`, `files`,
-//! `sockets` and `rooms` (which also measures its floor: `floor.rs`);
+//! `sockets` and `rooms` (which also measures its floor: `floor.rs`;
+//! `--members <n>` runs its one room of n members only);
 //! `writer` runs only the durable group's two baselines, without a server (to
 //! profile the group-commit writer); `nodes`
 //! (two nodes with NATS, and PostgreSQL: `scripts/bench-nodes`) runs only
@@ -125,7 +126,16 @@ async fn main() {
     if run("rooms") {
         let largest = sizes.rooms.iter().copied().max().unwrap_or(0);
         let fits = socket_budget(largest);
-        let rooms: Vec<usize> = sizes.rooms.iter().map(|&n| n.min(fits)).collect();
+        // `--members <n>`: one room of that size only.
+        let rooms: Vec<usize> = match args.iter().position(|a| a == "--members") {
+            Some(i) => vec![
+                args.get(i + 1)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(largest)
+                    .min(fits),
+            ],
+            None => sizes.rooms.iter().map(|&n| n.min(fits)).collect(),
+        };
         rooms::run(&rooms).await;
     }
 }

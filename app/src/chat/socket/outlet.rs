@@ -91,6 +91,14 @@ impl Outlet {
 }
 
 impl DirectWrite for Outlet {
+    /// The lock, and the socket's state behind it, which `try_write` reads.
+    fn prefetch(&self) {
+        let start = std::ptr::from_ref(self).cast::<u8>();
+        for offset in (0..size_of::<Self>()).step_by(64) {
+            crate::live::hub::prefetch(start.wrapping_add(offset));
+        }
+    }
+
     fn try_write(&self, frames: &[&Arc<Frame>], clear: &dyn Fn() -> bool) -> Written {
         let Ok(mut socket) = self.socket.try_lock() else {
             return Written::Declined;

@@ -38,10 +38,10 @@ use tokio::sync::mpsc;
 mod frame;
 mod lane;
 
-use self::lane::{LANES_PER_THREAD, Lane, Shared, Tally, Target, offer_all};
+use self::lane::{Lane, Shared, Target, offer_all};
 pub use self::{
     frame::{Control, Frame, close},
-    lane::{DirectWrite, Written},
+    lane::{DirectWrite, Written, prefetch},
 };
 
 /// Frames a socket may have queued before it counts as too slow. A
@@ -127,8 +127,6 @@ pub struct Hub {
     inner: Mutex<Inner>,
     next_conn: AtomicU64,
     per_ip: usize,
-    /// Threads a large delivery is split over.
-    cores: usize,
 }
 
 impl Default for Hub {
@@ -137,7 +135,6 @@ impl Default for Hub {
             inner: Mutex::default(),
             next_conn: AtomicU64::new(0),
             per_ip: usize::MAX,
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
@@ -319,36 +316,12 @@ impl Hub {
             targets[run[0].0 as usize].frames = start..start + run.len();
             start += run.len();
         }
-        // A large delivery is split over the cores: each socket is in one
-        // part, and every part is done before the next delivery starts.
-        let parts = self.cores.min(targets.len() / LANES_PER_THREAD).max(1);
-        let tally = if parts == 1 {
-            offer_all(&frames, &order, &targets)
-        } else {
-            let size = targets.len().div_ceil(parts);
-            let (frames, order) = (&frames, &order);
-            std::thread::scope(|scope| {
-                let mut chunks = targets.chunks(size);
-                let first = chunks.next().unwrap_or_default();
-                let mut tally = Tally::default();
-                let mut others = Vec::new();
-                for chunk in chunks {
-                    // Without a thread (the process is at its limit), the
-                    // part is written here.
-                    match std::thread::Builder::new()
-                        .spawn_scoped(scope, move || offer_all(frames, order, chunk))
-                    {
-                        Ok(other) => others.push(other),
-                        Err(_) => tally.add(offer_all(frames, order, chunk)),
-                    }
-                }
-                tally.add(offer_all(frames, order, first));
-                for other in others {
-                    tally.add(other.join().unwrap_or_default());
-                }
-                tally
-            })
-        };
+        // One thread writes the whole delivery, the one that runs the
+        // delivery task: with the clients on the same two cores, splitting
+        // a room of 10,000 over both cores delayed the median member
+        // (docs/performance.md, session 23), and the other core keeps
+        // serving requests meanwhile.
+        let tally = offer_all(&frames, &order, &targets);
         crate::metrics::live_frames(tally.direct, tally.queued, tally.stalled);
         let slow = tally.slow;
         if slow.is_empty() {
