@@ -157,7 +157,7 @@ pub(super) async fn send_all(socket: &Outlet, texts: Vec<Utf8Bytes>) -> bool {
 
 /// Finishes a direct write that stalled; false when the socket is gone or
 /// stayed blocked for `WRITE_TIMEOUT`.
-pub(super) async fn finish_stalled(socket: &Outlet) -> bool {
+async fn finish_stalled(socket: &Outlet) -> bool {
     matches!(
         tokio::time::timeout(WRITE_TIMEOUT, socket.flush()).await,
         Ok(Ok(()))
