@@ -124,18 +124,17 @@ async fn main() {
         nodes::run(sizes.light_sends, sizes.durable_secs, 256).await;
     }
     if run("rooms") {
-        let largest = sizes.rooms.iter().copied().max().unwrap_or(0);
-        let fits = socket_budget(largest);
         // `--members <n>`: one room of that size only.
-        let rooms: Vec<usize> = match args.iter().position(|a| a == "--members") {
+        let asked: Vec<usize> = match args.iter().position(|a| a == "--members") {
             Some(i) => vec![
                 args.get(i + 1)
                     .and_then(|n| n.parse().ok())
-                    .unwrap_or(largest)
-                    .min(fits),
+                    .expect("--members takes a number of members"),
             ],
-            None => sizes.rooms.iter().map(|&n| n.min(fits)).collect(),
+            None => sizes.rooms.to_vec(),
         };
+        let fits = socket_budget(asked.iter().copied().max().unwrap_or(0));
+        let rooms: Vec<usize> = asked.iter().map(|&n| n.min(fits)).collect();
         rooms::run(&rooms).await;
     }
 }
