@@ -57,16 +57,25 @@ async fn every_tab_of_both_participants_gets_the_message_in_order() {
 #[tokio::test]
 async fn a_third_user_can_neither_fetch_nor_receive_the_conversation() {
     let app = spawn_app().await;
-    let (dora, _nemo, eve) = (
+    let (dora, nemo, eve) = (
         user(&app, "dora").await,
         user(&app, "nemo").await,
         user(&app, "eve").await,
     );
     let mut eve_ws = eve.socket(None).await;
     dora.send("nemo", "secret", &cid(1)).await;
-    // Eve's own "conversation with dora" is empty: the pair always includes the caller.
-    let page = eve.call("messages", &[("peer", "dora")]).await.json();
-    assert_eq!(page["messages"].as_array().unwrap().len(), 0);
+    // Both of the pair read it, whichever of them has the smaller id.
+    for (reader, peer) in [(&dora, "nemo"), (&nemo, "dora")] {
+        let page = reader.call("messages", &[("peer", peer)]).await.json();
+        assert_eq!(page["messages"][0]["body"], "secret");
+    }
+    // Eve's own "conversation with dora" (or nemo) is empty: the pair always
+    // includes the caller.
+    for peer in ["dora", "nemo"] {
+        let page = eve.call("messages", &[("peer", peer)]).await.json();
+        assert_eq!(page["messages"].as_array().unwrap().len(), 0);
+        assert_eq!(page["conversation_id"], serde_json::Value::Null);
+    }
     let since = eve.call("events_since", &[("after", "0")]).await.json();
     assert_eq!(since.as_array().unwrap().len(), 0);
     // Events arrive in id order: had "secret" been addressed to Eve, it would
